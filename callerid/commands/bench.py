@@ -1,0 +1,40 @@
+"""`callerid bench [NAME...]`: print latency, throughput and detection figures."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+
+#: benchmark name -> module in callerid.benchmarks; run in this order when no name is given.
+BENCHMARKS = {
+    "decode": "callerid.benchmarks.decode",
+    "detection": "callerid.benchmarks.detection",
+    "latency": "callerid.benchmarks.latency",
+    "fsk": "callerid.benchmarks.fsk",
+}
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("names", nargs="*", metavar="NAME", help=f"one or more of {', '.join(BENCHMARKS)}")
+    parser.add_argument("--quick", action="store_true", help="fewer iterations, for a smoke run")
+
+
+def run(args: argparse.Namespace) -> int:
+    from callerid.cli import CommandError
+
+    names = args.names or list(BENCHMARKS)
+    unknown = [n for n in names if n not in BENCHMARKS]
+    if unknown:
+        raise CommandError(f"unknown benchmark {unknown[0]!r}; choose from {', '.join(BENCHMARKS)}")
+    status = 0
+    for name in names:
+        try:
+            module = importlib.import_module(BENCHMARKS[name])
+        except ModuleNotFoundError as exc:
+            if exc.name != BENCHMARKS[name]:
+                raise
+            print(f"== {name}: not built yet")
+            continue
+        print(f"== {name}")
+        status |= int(module.run(args) or 0)
+    return status

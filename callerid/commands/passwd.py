@@ -1,0 +1,57 @@
+"""`callerid passwd [--db PATH]`: set the family website password, read from stdin.
+
+On a terminal it asks twice without echo; from a pipe it reads the first line
+(`echo 'long secret' | callerid passwd`). Setting a password ends every logged-in
+session and retires the one-time setup code.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--db", default=None, metavar="PATH", help="call database (default from config)")
+
+
+def _read_password() -> str:
+    from callerid.cli import CommandError
+
+    if sys.stdin is not None and sys.stdin.isatty():
+        first = getpass.getpass("New website password: ")
+        if getpass.getpass("Again: ") != first:
+            raise CommandError("the two passwords are not the same; nothing changed")
+        return first
+    line = sys.stdin.readline() if sys.stdin is not None else ""
+    return line.rstrip("\r\n")
+
+
+def run(args: argparse.Namespace) -> int:
+    from callerid.cli import CommandError
+    from callerid.commands._common import load_config_or_fail
+
+    config = load_config_or_fail(args.config)
+    password = _read_password()
+
+    from callerid.store import Store
+    from callerid.web import credentials
+
+    try:
+        credentials.validate_new_password(password)
+    except credentials.PasswordProblem as problem:
+        if problem.key == "password_too_short":
+            raise CommandError(f"the password needs at least {credentials.MIN_PASSWORD} characters") from None
+        raise CommandError(f"the password may have at most {credentials.MAX_PASSWORD} characters") from None
+    db = args.db or config.store.db
+    try:
+        store = Store(db)
+    except (OSError, ValueError) as exc:
+        raise CommandError(f"cannot open the call database {db}: {exc}") from None
+    try:
+        credentials.set_password(store, password)
+    finally:
+        store.close()
+    print(f"website password set in {db}; everyone must log in again")
+    return 0

@@ -1,0 +1,54 @@
+"""`callerid web [--host H] [--port N] [--db PATH]`: the family review site on its own.
+
+The appliance serves the same site in-process when `[web] enabled = true`; this
+command is for running it separately (or on another machine reading a copied database).
+"""
+
+from __future__ import annotations
+
+import argparse
+import errno
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--host", default=None, help="address to listen on (default from config: 0.0.0.0)")
+    parser.add_argument("--port", type=int, default=None, help="TCP port (default from config: 8080)")
+    parser.add_argument("--db", default=None, metavar="PATH", help="call database (default from config)")
+
+
+def run(args: argparse.Namespace) -> int:
+    from callerid.cli import CommandError
+    from callerid.commands._common import load_config_or_fail
+
+    config = load_config_or_fail(args.config)
+    host = args.host if args.host is not None else config.web.host
+    port = args.port if args.port is not None else config.web.port
+    if not 0 <= port <= 65535:
+        raise CommandError(f"--port must be 0..65535, not {port}")
+
+    from callerid.store import Store
+    from callerid.web import create_app, start_in_thread
+
+    db = args.db or config.store.db
+    try:
+        store = Store(db)
+    except (OSError, ValueError) as exc:
+        raise CommandError(f"cannot open the call database {db}: {exc}") from None
+    try:
+        app = create_app(config, store)
+        try:
+            server = start_in_thread(config, store, host=host, port=port, app=app)
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                raise CommandError(f"port {port} is already in use (is the appliance serving it?)") from None
+            raise CommandError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+        print(f"callerid web: serving {db} on http://{host}:{server.port}/ (Ctrl-C stops)", flush=True)
+        try:
+            server.thread.join()
+        except KeyboardInterrupt:
+            pass
+        finally:
+            server.stop()
+    finally:
+        store.close()
+    return 0

@@ -1,0 +1,92 @@
+"""Reading call-log filters from a query string, for the /calls page and /api/calls alike.
+
+Every value comes from the visitor, so each is checked and bounded here; the Store
+then uses them only as SQL parameters.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+from callerid.web.present import clean_text
+
+MAX_SEARCH = 64
+_TRUE = frozenset({"1", "on", "true", "yes"})
+
+
+@dataclass(frozen=True)
+class CallFilters:
+    flagged_only: bool = False
+    since: date | None = None
+    until: date | None = None  # inclusive: the whole of this day
+    search: str = ""
+    reviewed: bool | None = None
+    bad_dates: tuple[str, ...] = field(default=())
+
+    def store_kwargs(self) -> dict[str, Any]:
+        """Arguments for `Store.calls` / `Store.count_calls`; `until` becomes the start of the next day."""
+        return {
+            "flagged_only": self.flagged_only,
+            "since": self.since.isoformat() if self.since else None,
+            "until": (self.until + timedelta(days=1)).isoformat() if self.until else None,
+            "search": self.search or None,
+            "reviewed": self.reviewed,
+        }
+
+    def query(self) -> dict[str, str]:
+        """The filters as query-string values, for links to other pages of the same list."""
+        values: dict[str, str] = {}
+        if self.flagged_only:
+            values["flagged"] = "1"
+        if self.since:
+            values["since"] = self.since.isoformat()
+        if self.until:
+            values["until"] = self.until.isoformat()
+        if self.search:
+            values["q"] = self.search
+        if self.reviewed is not None:
+            values["reviewed"] = "1" if self.reviewed else "0"
+        return values
+
+
+def _date(value: str, bad: list[str]) -> date | None:
+    value = value.strip()
+    if not value:
+        return None
+    try:
+        if len(value) <= 32:
+            return date.fromisoformat(value)
+    except ValueError:
+        pass
+    bad.append(clean_text(value)[:32])
+    return None
+
+
+def parse_filters(args: Mapping[str, str]) -> CallFilters:
+    """Filters from `flagged`, `since`, `until` (YYYY-MM-DD), `q` and `reviewed` (0/1).
+
+    Bad dates are reported in `bad_dates` and otherwise ignored, never fatal.
+    """
+    bad: list[str] = []
+    since = _date(args.get("since", ""), bad)
+    until = _date(args.get("until", ""), bad)
+    search = clean_text(args.get("q", "")).strip()[:MAX_SEARCH]
+    return CallFilters(
+        flagged_only=args.get("flagged", "").lower() in _TRUE,
+        since=since,
+        until=until,
+        search=search,
+        reviewed={"1": True, "0": False}.get(args.get("reviewed", "")),
+        bad_dates=tuple(bad),
+    )
+
+
+def bounded_int(value: str | None, default: int, low: int, high: int) -> int:
+    try:
+        number = int(value) if value is not None and len(value) <= 12 else default
+    except ValueError:
+        number = default
+    return min(max(number, low), high)

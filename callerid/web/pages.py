@@ -1,0 +1,259 @@
+"""The family's pages: today, the call log, one call, the lists, the appliance status.
+
+Handlers turn Store records into plain view dictionaries (see `call_view`) so that
+templates only print prepared, cleaned strings and never decide anything.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import shutil
+import sys
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, url_for
+
+from callerid import __version__
+from callerid.model import CallRecord
+from callerid.web import listio, present
+from callerid.web.filters import bounded_int, parse_filters
+from callerid.web.security import safe_next, translate_here
+from callerid.web.state import state
+
+bp = Blueprint("pages", __name__)
+
+PER_PAGE = 20
+LIST_NAME_CHARS = 28  # names on lists are cut here, visibly
+DETAIL_NAME_CHARS = 400  # the call page shows this much, and says how much more there was
+MAX_UPLOAD = 256 * 1024
+
+
+def call_view(record: CallRecord, lang: str, today: str | None, name_chars: int = LIST_NAME_CHARS) -> dict:
+    """What a page needs to show one call, every caller-controlled field cleaned and bounded."""
+    verdict = record.verdict
+    code = verdict.verdict
+    return {
+        "id": record.id,
+        "time": present.time_text(record.received_at, lang, today),
+        "number": present.shorten(present.number_text(record, lang), 32),
+        "name": present.show(record.caller.name, name_chars),
+        "code": present.clean_text(code)[:32],
+        "headline": present.verdict_headline(code, lang),
+        "severity": present.severity(code),
+        "flagged": verdict.flagged,
+        "blocked": "block" in record.actions,
+        "actions": present.action_labels(record.actions, lang),
+        "reviewed": record.reviewed,
+    }
+
+
+def _today_range() -> tuple[str, dict[str, str]]:
+    today = state().now().date()
+    return today.isoformat(), {"since": today.isoformat(), "until": (today + timedelta(days=1)).isoformat()}
+
+
+@bp.route("/")
+def today() -> str:
+    store, lang = state().store, g.lang
+    today_iso, span = _today_range()
+    counts = store.counts(**span)
+    needs_look = store.calls(flagged_only=True, reviewed=False, limit=10)
+    latest = store.calls(limit=5)
+    return render_template(
+        "today.html",
+        today=today_iso,
+        total=counts.calls,
+        warned=counts.flagged - counts.blocked,
+        blocked=counts.blocked,
+        needs_look=[call_view(r, lang, today_iso) for r in needs_look],
+        needs_look_total=store.count_calls(flagged_only=True, reviewed=False),
+        latest=[call_view(r, lang, today_iso) for r in latest],
+    )
+
+
+@bp.route("/calls")
+def calls() -> str:
+    store, lang = state().store, g.lang
+    filters = parse_filters(request.args)
+    for bad in filters.bad_dates:
+        flash(translate_here("bad_date", value=bad), "error")
+    kwargs = filters.store_kwargs()
+    total = store.count_calls(**kwargs)
+    pages = max(1, math.ceil(total / PER_PAGE))
+    page = bounded_int(request.args.get("page"), 1, 1, pages)
+    records = store.calls(limit=PER_PAGE, offset=(page - 1) * PER_PAGE, **kwargs)
+    today_iso, _ = _today_range()
+
+    def link(to_page: int) -> str:
+        return url_for("pages.calls", page=to_page, **filters.query())
+
+    return render_template(
+        "calls.html",
+        filters=filters,
+        rows=[call_view(r, lang, today_iso) for r in records],
+        total=total,
+        page=page,
+        pages=pages,
+        newer=link(page - 1) if page > 1 else None,
+        older=link(page + 1) if page < pages else None,
+    )
+
+
+@bp.route("/calls/<int:call_id>")
+def call_detail(call_id: int) -> str:
+    st, lang = state(), g.lang
+    record = st.store.get_call(call_id) if 0 < call_id < 2**63 else None
+    if record is None:
+        abort(404)
+    view = call_view(record, lang, None, name_chars=DETAIL_NAME_CHARS)
+    number = present.listable_number(record)
+    member = listio.membership(st.store, number) if number else None
+    view.update(
+        reasons=[present.reason_text(r, lang) for r in record.verdict.reasons],
+        advice=present.verdict_advice(record.verdict.verdict, lang),
+        format=present.clean_text(record.caller.format)[:16],
+        listable=number,
+        label_default=present.shorten(present.clean_text(record.caller.name or "").strip(), 40),
+        membership=member,
+        raw_number=present.shorten(present.clean_text(record.caller.number or ""), 64),
+        full_time=present.time_text(record.received_at, lang, None),
+    )
+    return render_template("call.html", call=view)
+
+
+@bp.route("/calls/<int:call_id>/review", methods=["POST"])
+def review(call_id: int) -> Response:
+    reviewed = request.form.get("reviewed", "1") == "1"
+    if not (0 < call_id < 2**63) or not state().store.mark_reviewed(call_id, reviewed):
+        abort(404)
+    return redirect(url_for("pages.call_detail", call_id=call_id))
+
+
+def _kind_name(kind: str) -> str:
+    return translate_here("allow_list" if kind == "allow" else "block_list")
+
+
+@bp.route("/lists")
+def lists() -> str:
+    store = state().store
+
+    def rows(kind: str) -> list[dict[str, Any]]:
+        return [
+            {
+                "pattern": present.shorten(present.clean_text(e.pattern), listio.MAX_PATTERN),
+                "label": present.show(e.label, 60),
+                "added": present.time_text(e.added_at or "", g.lang, None) if e.added_at else "",
+            }
+            for e in store.list_entries(kind)
+        ]
+
+    return render_template("lists.html", allow=rows("allow"), block=rows("block"))
+
+
+@bp.route("/lists/add", methods=["POST"])
+def list_add() -> Response:
+    st = state()
+    back = safe_next(request.form.get("next") or url_for("pages.lists"))
+    kind = request.form.get("kind", "")
+    raw_pattern = request.form.get("pattern", "")
+    if kind not in listio.KINDS:
+        flash(translate_here("bad_kind"), "error")
+        return redirect(back)
+    try:
+        pattern = listio.validate_pattern(raw_pattern, st.store)
+        st.store.add_list_entry(kind, pattern, listio.clean_label(request.form.get("label")))
+    except ValueError as exc:
+        shown = present.shorten(present.clean_text(raw_pattern), 40)
+        reason = present.clean_text(str(exc))[:160]
+        flash(translate_here("bad_pattern", pattern=shown, reason=reason), "error")
+        return redirect(back)
+    other = "block" if kind == "allow" else "allow"
+    if st.store.remove_list_entry(other, pattern):
+        flash(translate_here("removed", pattern=pattern, list=_kind_name(other)), "info")
+    flash(translate_here("added", pattern=pattern, list=_kind_name(kind)), "ok")
+    return redirect(back)
+
+
+@bp.route("/lists/remove", methods=["POST"])
+def list_remove() -> Response:
+    kind = request.form.get("kind", "")
+    pattern = present.clean_text(request.form.get("pattern", "")).strip()[: listio.MAX_PATTERN]
+    if kind not in listio.KINDS:
+        flash(translate_here("bad_kind"), "error")
+    elif state().store.remove_list_entry(kind, pattern):
+        flash(translate_here("removed", pattern=pattern, list=_kind_name(kind)), "ok")
+    else:
+        flash(translate_here("not_on_list", pattern=pattern, list=_kind_name(kind)), "error")
+    return redirect(url_for("pages.lists"))
+
+
+@bp.route("/lists/import", methods=["POST"])
+def list_import() -> Response:
+    st = state()
+    upload = request.files.get("csv")
+    data = upload.read(MAX_UPLOAD + 1) if upload else b""
+    if not data:
+        flash(translate_here("import_none"), "error")
+        return redirect(url_for("pages.lists"))
+    if len(data) > MAX_UPLOAD:
+        abort(413)
+    entries, errors = listio.parse_csv(data.decode("utf-8-sig", errors="replace"), st.store)
+    added = 0
+    for kind in listio.KINDS:
+        batch = [e for e in entries if e.kind == kind]
+        try:
+            added += st.store.add_list_entries(kind, batch) if batch else 0
+        except ValueError as exc:
+            errors.append(present.clean_text(str(exc))[:160])
+    flash(translate_here("import_done", count=added), "ok")
+    if errors:
+        flash(translate_here("import_errors", count=len(errors), first=errors[0]), "error")
+    return redirect(url_for("pages.lists"))
+
+
+@bp.route("/lists/export.csv")
+def list_export() -> Response:
+    store = state().store
+    body = listio.export_csv(store.list_entries("allow") + store.list_entries("block"))
+    return Response(
+        body,
+        mimetype="text/csv",
+        headers={"Content-Disposition": 'attachment; filename="callerid-lists.csv"'},
+    )
+
+
+def _disk(folder: Path) -> str:
+    try:
+        usage = shutil.disk_usage(folder)
+    except OSError:
+        return "?"
+    return f"{usage.free / 2**30:.1f} GB ({100 * usage.free / max(usage.total, 1):.0f} %)"
+
+
+@bp.route("/status")
+def status() -> str:
+    st, lang = state(), g.lang
+    store = st.store
+    last = store.last_call()
+    info = store.info()
+    modem_at = store.get_setting("modem.updated_at")
+    db_path = Path(info["path"])
+    return render_template(
+        "status.html",
+        modem_state=present.clean_text(store.get_setting("modem.state") or "")[:40],
+        modem_detail=present.clean_text(store.get_setting("modem.detail") or "")[:200],
+        modem_at=present.time_text(modem_at, lang, None) if modem_at else "",
+        last=call_view(last, lang, None) if last else None,
+        total=info["calls"],
+        db_path=present.clean_text(os.fspath(db_path)),
+        db_size=f"{info['bytes'] / 2**20:.1f} MB",
+        schema=info.get("schema_version"),
+        disk_free=_disk(db_path.parent),
+        version=__version__,
+        python=sys.version.split()[0],
+        sqlite=info.get("sqlite_version", ""),
+        started=present.time_text(st.started_at.isoformat(), lang, None),
+    )

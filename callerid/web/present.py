@@ -1,0 +1,163 @@
+"""Turn stored calls into what a page shows: safe text, verdict words, colours, times.
+
+The caller controls the name (and on text-mode modems the number): it can hold
+HTML, SQL, terminal escapes, right-to-left overrides or ten thousand characters.
+Jinja's auto-escaping handles HTML; this module handles what escaping does not:
+invisible control and formatting characters (replaced with a visible U+FFFD so
+nobody is fooled by reordered text) and length (shortened visibly).
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+from datetime import datetime
+
+from callerid.model import CallRecord, Reason
+from callerid.web.i18n import translate
+
+#: Unicode categories that can hide or reorder text: controls, bidi/zero-width formats,
+#: private use, surrogates, line and paragraph separators.
+_HIDDEN_CATEGORIES = frozenset({"Cc", "Cf", "Co", "Cs", "Zl", "Zp"})
+REPLACEMENT = "\ufffd"
+ELLIPSIS = "…"
+
+#: How a verdict is coloured: danger (red), caution (amber), safe (green), plain.
+SEVERITY = {
+    "blocklisted": "danger",
+    "police-lookalike": "danger",
+    "police-number": "danger",
+    "international": "caution",
+    "withheld": "caution",
+    "unavailable": "caution",
+    "payphone": "caution",
+    "invalid": "caution",
+    "allowlisted": "safe",
+    "ordinary": "plain",
+}
+
+#: Actions shown to the family, in the order they matter.
+ACTION_KEYS = (
+    ("block", "act_block"),
+    ("warn-household", "act_warn_household"),
+    ("warn-caller", "act_warn_caller"),
+    ("notify", "act_notify"),
+    ("panel", "act_panel"),
+)
+
+
+def clean_text(value: object) -> str:
+    """`value` as one visible line: hidden characters become U+FFFD, tabs become spaces."""
+    if value is None:
+        return ""
+    text = value if isinstance(value, str) else str(value)
+    out = []
+    for ch in text:
+        if ch == "\t":
+            out.append(" ")
+        elif unicodedata.category(ch) in _HIDDEN_CATEGORIES:
+            out.append(REPLACEMENT)
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def shorten(text: str, limit: int) -> str:
+    """`text` cut to `limit` characters with a visible ellipsis when it was longer."""
+    if len(text) <= limit:
+        return text
+    return text[: max(limit - 1, 0)] + ELLIPSIS
+
+
+@dataclass(frozen=True)
+class ShownText:
+    """A caller-controlled field prepared for a page: the shown part and whether it was cut."""
+
+    text: str
+    total: int
+    truncated: bool
+
+
+def show(value: object, limit: int) -> ShownText:
+    cleaned = clean_text(value)
+    shown = shorten(cleaned, limit)
+    return ShownText(text=shown, total=len(cleaned), truncated=len(cleaned) > limit)
+
+
+def severity(code: str) -> str:
+    return SEVERITY.get(code, "caution")
+
+
+def verdict_headline(code: str, lang: str) -> str:
+    """A short headline for a verdict: the screening package's words when present, else ours."""
+    try:
+        from callerid.screen.messages import verdict_text
+
+        text = verdict_text(code, lang)
+        if text:
+            return text
+    except (ImportError, KeyError, ValueError, LookupError):
+        pass
+    if code in SEVERITY:
+        return translate(lang, f"v_{code}")
+    return translate(lang, "v_unknown")
+
+
+def verdict_advice(code: str, lang: str) -> str:
+    """What to do about a verdict, from the screening package; empty when it has nothing."""
+    try:
+        from callerid.screen.messages import advice_text
+
+        return advice_text(code, lang) or ""
+    except (ImportError, KeyError, ValueError, LookupError):
+        return ""
+
+
+def reason_text(reason: Reason, lang: str) -> str:
+    if lang == "ja" and reason.detail_ja:
+        return clean_text(reason.detail_ja)
+    return clean_text(reason.detail or reason.code)
+
+
+def action_labels(actions: tuple[str, ...] | list[str], lang: str) -> list[str]:
+    labels = [translate(lang, key) for name, key in ACTION_KEYS if name in actions]
+    return labels or [translate(lang, "act_none")]
+
+
+def number_text(record: CallRecord, lang: str) -> str:
+    """The number as the family should read it, or why there is none."""
+    caller, verdict = record.caller, record.verdict
+    if caller.absence and not caller.number:
+        if caller.absence in ("P", "O", "C", "S"):
+            return translate(lang, f"abs_{caller.absence}")
+        return shorten(clean_text(caller.absence), 16)
+    return clean_text(verdict.display or caller.number or verdict.number) or "—"
+
+
+def listable_number(record: CallRecord) -> str | None:
+    """The number to put on a list for this call: the screened digits when sane, else what the line said."""
+    for candidate in (record.verdict.number, record.caller.number):
+        text = clean_text(candidate).strip()
+        if text and REPLACEMENT not in text and len(text) <= 32:
+            return text
+    return None
+
+
+def parse_time(value: str) -> datetime | None:
+    try:
+        return datetime.fromisoformat(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def time_text(value: str, lang: str, today: str | None = None) -> str:
+    """`09:30` for today, else `11/25 09:30` (en) or `11月25日 09:30` (ja); the raw text if unparseable."""
+    moment = parse_time(value)
+    if moment is None:
+        return shorten(clean_text(value), 40)
+    clock = moment.strftime("%H:%M")
+    if today is not None and moment.date().isoformat() == today:
+        return clock
+    if lang == "ja":
+        return f"{moment.year}年{moment.month}月{moment.day}日 {clock}"
+    return f"{moment.year}-{moment.month:02d}-{moment.day:02d} {clock}"

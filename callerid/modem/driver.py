@@ -1,0 +1,473 @@
+"""The modem driver: one thread that owns the serial port and turns it into events.
+
+What it guarantees: every byte the modem prints in command mode reaches the caller-ID stream,
+including bytes that arrive during initialisation or while a command waits for OK, and the record
+pending when the port vanishes is completed by the stream's quiet timer, not dropped. It notices a
+modem that was unplugged (the port reads EOF / EIO) or that stopped answering (no OK to an idle AT
+ping), reopens it with exponential backoff and re-initialises. Actions (hang up, play to the caller)
+are queued from any thread and run in the driver's thread, so callers never wait on the modem.
+The thread sleeps in `select` on the port and a wake-up pipe, with timeouts from the stream's
+deadline, the ping schedule and the call-end timer: no polling.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import queue
+import select
+import threading
+import time
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+from callerid.model import CallerID
+from callerid.modem import dle
+from callerid.modem.audio import AudioError, wav_to_u8
+from callerid.modem.discovery import find_ports, usb_info
+from callerid.modem.events import CallEnded, CallerIDReceived, ModemEvent, ModemInfo, ModemStatus, Ring
+from callerid.modem.link import LinkLost, ModemLink, Stopping
+from callerid.modem.profiles import GENERIC, ModemProfile, get_profile
+from callerid.modem.session import CALLER_ID_VALUES, initialise
+from callerid.modem.voice import VoiceError, enter_voice, leave_voice, play
+
+log = logging.getLogger(__name__)
+
+BAUD_RATE = 115200  # USB CDC modems ignore it; the pty does too
+
+
+class ModemError(Exception):
+    """A one-line reason the modem could not be reached or identified."""
+
+
+def open_serial(path: str, write_timeout: float):  # noqa: ANN201 - serial.Serial
+    """Open a modem port raw, 8N1, non-blocking, exclusively (ModemManager and friends stay out)."""
+    import serial
+
+    try:
+        return serial.Serial(path, baudrate=BAUD_RATE, timeout=0, write_timeout=write_timeout, exclusive=True)
+    except (serial.SerialException, OSError, ValueError) as exc:
+        reason = os.strerror(exc.errno) if getattr(exc, "errno", None) else str(exc)
+        raise LinkLost(f"cannot open {path}: {reason}") from exc
+
+
+class ModemDriver:
+    """A USB voice modem as a stream of Ring / CallerIDReceived / ModemStatus / CallEnded events.
+
+    `on_event` is called from the driver's thread and must not block (hand work to another thread).
+    Timing knobs (command_timeout, backoff, ring gap, hang-up hold) default to values for real
+    modems; tests shrink them.
+    """
+
+    def __init__(
+        self,
+        port: str,
+        *,
+        profile: str = "auto",
+        country_code: str | None = "00",
+        quiet_seconds: float = 1.5,
+        ping_seconds: float = 30.0,
+        on_event: Callable[[ModemEvent], None],
+        caller_id_mode: str = "text",
+        command_timeout: float = 3.0,
+        ring_gap_seconds: float = 7.0,
+        hangup_hold_seconds: float = 1.0,
+        backoff_initial: float = 0.25,
+        backoff_max: float = 5.0,
+        clock: Callable[[], float] = time.monotonic,
+        stream_factory: Callable[[], Any] | None = None,
+        discovery_root: str = "/",
+    ) -> None:
+        if profile != "auto":
+            get_profile(profile)  # ValueError naming the choices
+        if caller_id_mode not in CALLER_ID_VALUES:
+            raise ValueError(f"caller_id_mode must be one of {', '.join(CALLER_ID_VALUES)}")
+        self.port = port
+        self._profile_name = profile
+        self._country_code = country_code
+        self._caller_id_mode = caller_id_mode
+        self._ping_seconds = ping_seconds
+        self._on_event = on_event
+        self._command_timeout = command_timeout
+        self._ring_gap = ring_gap_seconds
+        self._hangup_hold = hangup_hold_seconds
+        self._backoff_initial = backoff_initial
+        self._backoff_max = backoff_max
+        self._clock = clock
+        self._root = discovery_root
+        if stream_factory is None:
+            stream_factory = _default_stream_factory(quiet_seconds)
+        self._stream = stream_factory()
+
+        self._jobs: queue.SimpleQueue[tuple[str, str | None, float]] = queue.SimpleQueue()
+        self._stop = threading.Event()
+        self._ready = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._wake_r, self._wake_w = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)
+        self._link: ModemLink | None = None
+        self._profile: ModemProfile = GENERIC
+        self._info: ModemInfo | None = None
+        self._last_activity: float | None = None  # last RING / caller ID of the current call
+        self._offhook = False
+
+    # ---- public API (any thread) ----------------------------------------------------------
+    def start(self) -> None:
+        if self._thread is not None:
+            raise RuntimeError("ModemDriver.start() called twice")
+        self._thread = threading.Thread(target=self._run, name="modem-driver", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float = 2.0) -> None:
+        """Stop the thread (completing any pending caller-ID record first) and close the port."""
+        self._stop.set()
+        self._wake()
+        if self._thread is not None:
+            self._thread.join(timeout)
+            if self._thread.is_alive():
+                log.error("modem driver thread did not stop within %.1f s", timeout)
+                return
+        for fd in (self._wake_r, self._wake_w):
+            with contextlib.suppress(OSError):
+                os.close(fd)
+        self._wake_r = self._wake_w = -1
+
+    def hang_up(self) -> None:
+        """Drop the current call: off-hook (answers it), a short hold, on-hook. Returns at once."""
+        self._queue("hang_up", None)
+
+    def play_to_caller(self, wav_path: str | Path) -> None:
+        """Answer and play a WAV to the caller in voice mode, then hang up. Returns at once."""
+        self._queue("play", str(wav_path))
+
+    def identify(self, timeout: float = 5.0) -> ModemInfo:
+        """What the modem is and which commands it took: from the running driver, or by probing."""
+        if self._thread is not None and self._thread.is_alive():
+            if not self._ready.wait(timeout) or self._info is None:
+                raise ModemError(f"modem on {self.port} is not ready")
+            return self._info
+        return probe(
+            self.port,
+            profile=self._profile_name,
+            country_code=self._country_code,
+            caller_id_mode=self._caller_id_mode,
+            timeout=self._command_timeout,
+            discovery_root=self._root,
+        )
+
+    @property
+    def ready(self) -> bool:
+        return self._ready.is_set()
+
+    def wait_ready(self, timeout: float) -> bool:
+        return self._ready.wait(timeout)
+
+    def __enter__(self) -> ModemDriver:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # ---- LinkListener (driver thread) -----------------------------------------------------
+    def on_line(self, line: str, now: float) -> None:
+        is_ring = line.upper() == "RING"
+        if is_ring:
+            self._last_activity = now
+        self._emit_records(self._guard(self._stream.feed_line, line, now), now)
+        if is_ring:
+            self._emit(Ring(now))
+
+    def next_timer(self) -> float | None:
+        times = []
+        deadline = self._guard(self._stream.deadline)
+        if deadline is not None:
+            times.append(deadline)
+        if self._last_activity is not None:
+            times.append(self._last_activity + self._ring_gap)
+        return min(times) if times else None
+
+    def run_timers(self, now: float) -> None:
+        deadline = self._guard(self._stream.deadline)
+        if deadline is not None and now >= deadline:
+            self._emit_records(self._guard(self._stream.poll, now), now)
+        if self._last_activity is not None and now >= self._last_activity + self._ring_gap:
+            self._end_call(now)
+
+    def stop_requested(self) -> bool:
+        return self._stop.is_set()
+
+    # ---- the thread -----------------------------------------------------------------------
+    def _run(self) -> None:
+        backoff = self._backoff_initial
+        failing = False
+        try:
+            while not self._stop.is_set():
+                try:
+                    if failing:
+                        self._status("recovering", f"reopening {self.port}")
+                    link = self._connect()
+                    backoff = self._backoff_initial
+                    failing = False
+                    self._serve(link)
+                except LinkLost as exc:
+                    self._drop_link()
+                    if not failing:
+                        failing = True
+                        self._status("lost", str(exc))
+                    log.info("modem: %s; retrying in %.2f s", exc, backoff)
+                    self._idle_wait(backoff)
+                    backoff = min(backoff * 2, self._backoff_max)
+                except Stopping:
+                    raise
+                except Exception as exc:  # a bug must not end caller-ID reception: reopen and go on
+                    log.exception("modem driver error")
+                    self._drop_link()
+                    failing = True
+                    self._status("error", f"driver error: {exc}")
+                    self._idle_wait(backoff)
+                    backoff = min(backoff * 2, self._backoff_max)
+        except Stopping:
+            pass
+        finally:
+            self._shutdown()
+
+    def _connect(self) -> ModemLink:
+        paths = [self.port] if self.port != "auto" else [c.path for c in find_ports(self._root)]
+        if not paths:
+            raise LinkLost("no modem found (looked in /dev/serial/by-id, /dev/ttyACM*, /dev/ttyUSB*)")
+        errors = []
+        for path in paths:
+            try:
+                return self._open_and_init(path)
+            except LinkLost as exc:
+                self._drop_link()
+                errors.append(str(exc))
+        raise LinkLost("; ".join(errors))
+
+    def _open_and_init(self, path: str) -> ModemLink:
+        port = open_serial(path, self._command_timeout)
+        link = ModemLink(port, self, wake_fd=self._wake_r, clock=self._clock, name=path)
+        self._link = link
+        usb_id, _ = usb_info(os.path.realpath(path), self._root)
+        self._profile, self._info = initialise(
+            link,
+            profile=self._profile_name,
+            usb_id=usb_id,
+            country_code=self._country_code,
+            caller_id_mode=self._caller_id_mode,
+            timeout=self._command_timeout,
+        )
+        self._offhook = False
+        self._ready.set()
+        command = self._info.caller_id_command
+        cid = f"caller ID via AT{command}" if command else "no caller-ID command accepted (RING only)"
+        self._status("ready", f"{self._profile.title} on {path}; {cid}")
+        return link
+
+    def _serve(self, link: ModemLink) -> None:
+        next_ping = self._clock() + self._ping_seconds
+        while not self._stop.is_set():
+            self._run_jobs(link)
+            now = self._clock()
+            if now >= next_ping:
+                if self._last_activity is None:  # never ping in the middle of a call
+                    self._ping(link)
+                next_ping = self._clock() + self._ping_seconds
+                continue
+            link.pump(next_ping - now)
+
+    def _ping(self, link: ModemLink) -> None:
+        for _ in range(2):  # one retry: garbage on the line can hide an OK
+            if link.command("", self._command_timeout).result != "timeout":
+                return
+        raise LinkLost(f"modem on {link.name} stopped answering (no reply to AT within "
+                       f"{self._command_timeout:g} s)")
+
+    def _run_jobs(self, link: ModemLink) -> None:
+        while True:
+            try:
+                kind, arg, queued_at = self._jobs.get_nowait()
+            except queue.Empty:
+                return
+            if self._clock() - queued_at > self._ring_gap:
+                log.warning("modem: dropping a %s request queued %.1f s ago (the call is over)",
+                            kind, self._clock() - queued_at)
+                continue
+            if kind == "hang_up":
+                self._do_hang_up(link)
+            elif kind == "play" and arg is not None:
+                self._do_play(link, arg)
+
+    def _do_hang_up(self, link: ModemLink) -> None:
+        self._offhook = True
+        for cmd in self._profile.offhook_commands:
+            response = link.command(cmd, self._command_timeout)
+            if not response.ok:
+                log.warning("modem: AT%s answered %s", cmd, response.result)
+        link.wait(self._hangup_hold)
+        self._on_hook(link)
+        self._end_call(self._clock())
+
+    def _on_hook(self, link: ModemLink) -> None:
+        for cmd in self._profile.onhook_commands:
+            response = link.command(cmd, self._command_timeout)
+            if not response.ok:
+                log.warning("modem: AT%s answered %s", cmd, response.result)
+        self._offhook = False
+
+    def _do_play(self, link: ModemLink, wav_path: str) -> None:
+        try:
+            samples = wav_to_u8(wav_path, self._profile.sample_rate)
+        except AudioError as exc:
+            self._status("error", f"cannot play to caller: {exc}")
+            return
+        caller_id = self._info.caller_id_command if self._info else None
+        self._offhook = True
+        try:
+            enter_voice(link, self._profile, self._command_timeout)
+            result = play(link, self._profile, samples, timeout=self._command_timeout, clock=self._clock)
+            log.info("modem: played %d samples in %.2f s%s", result.samples_sent, result.seconds,
+                     f" (stopped: {result.stopped_by})" if result.stopped_by else "")
+        except VoiceError as exc:
+            self._status("error", f"cannot play to caller: {exc}")
+        finally:
+            leave_voice(link, self._profile, caller_id, self._command_timeout)
+            self._offhook = False
+        self._end_call(self._clock())
+
+    def _idle_wait(self, seconds: float) -> None:
+        """Wait without a port (backoff), still running the stream's quiet timer."""
+        deadline = self._clock() + seconds
+        while (remaining := deadline - self._clock()) > 0:
+            timer = self.next_timer()
+            timeout = remaining if timer is None else min(remaining, max(0.0, timer - self._clock()))
+            ready, _, _ = select.select([self._wake_r], [], [], timeout)
+            if ready:
+                with contextlib.suppress(OSError):
+                    os.read(self._wake_r, 512)
+                if self._stop.is_set():
+                    raise Stopping
+            self.run_timers(self._clock())
+
+    def _drop_link(self) -> None:
+        self._ready.clear()
+        link, self._link = self._link, None
+        if link is not None:
+            rest = link.close()
+            if rest:
+                self.on_line(rest, self._clock())
+
+    def _shutdown(self) -> None:
+        link = self._link
+        if link is not None and self._offhook:
+            with contextlib.suppress(LinkLost, Stopping):  # never leave the line off-hook
+                link.set_raw_sink(None)
+                link.write(dle.END_OF_DATA)
+                for cmd in self._profile.onhook_commands:
+                    link.command(cmd, min(self._command_timeout, 0.5))
+        self._drop_link()
+        now = self._clock()
+        self._emit_records(self._guard(self._stream.flush) or [], now)
+
+    # ---- helpers --------------------------------------------------------------------------
+    def _queue(self, kind: str, arg: str | None) -> None:
+        self._jobs.put((kind, arg, self._clock()))
+        self._wake()
+
+    def _wake(self) -> None:
+        with contextlib.suppress(OSError):
+            os.write(self._wake_w, b"!")
+
+    def _end_call(self, now: float) -> None:
+        if self._last_activity is not None:
+            self._last_activity = None
+            self._emit(CallEnded(now))
+
+    def _emit_records(self, records: Iterable[CallerID] | None, now: float) -> None:
+        for caller in records or ():
+            self._last_activity = now
+            self._emit(CallerIDReceived(caller, now))
+
+    def _status(self, state: str, detail: str) -> None:
+        log.info("modem %s: %s", state, detail)
+        self._emit(ModemStatus(state, detail, self._clock()))
+
+    def _emit(self, event: ModemEvent) -> None:
+        try:
+            self._on_event(event)
+        except Exception:
+            log.exception("modem event handler failed on %r", event)
+
+    @staticmethod
+    def _guard(func: Callable[..., Any], *args: Any) -> Any:
+        """The decoder never raises by contract; if it ever does, log it and keep listening."""
+        try:
+            return func(*args)
+        except Exception:
+            log.exception("caller-ID stream failed")
+            return None
+
+
+class _ProbeListener:
+    """Collects what the modem prints during a probe; nothing is running a stream then."""
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+
+    def on_line(self, line: str, now: float) -> None:
+        self.lines.append(line)
+
+    def next_timer(self) -> float | None:
+        return None
+
+    def run_timers(self, now: float) -> None:
+        return None
+
+    def stop_requested(self) -> bool:
+        return False
+
+
+def probe(
+    port: str,
+    *,
+    profile: str = "auto",
+    country_code: str | None = "00",
+    caller_id_mode: str = "text",
+    timeout: float = 3.0,
+    discovery_root: str = "/",
+) -> ModemInfo:
+    """Open `port`, run the init sequence trying every caller-ID command, close; ModemError if no modem."""
+    link = None
+    try:
+        serial_port = open_serial(port, timeout)
+        link = ModemLink(serial_port, _ProbeListener(), name=port)
+        usb_id, _ = usb_info(os.path.realpath(port), discovery_root)
+        _, info = initialise(
+            link,
+            profile=profile,
+            usb_id=usb_id,
+            country_code=country_code,
+            caller_id_mode=caller_id_mode,
+            timeout=timeout,
+            try_all=True,
+        )
+        return info
+    except LinkLost as exc:
+        raise ModemError(str(exc)) from None
+    finally:
+        if link is not None:
+            link.close()
+
+
+def _default_stream_factory(quiet_seconds: float) -> Callable[[], Any]:
+    def make() -> Any:
+        from callerid.decode.stream import CallerIDStream
+
+        return CallerIDStream(quiet_seconds=quiet_seconds)
+
+    return make
+
+
+__all__ = ["BAUD_RATE", "ModemDriver", "ModemError", "open_serial", "probe"]

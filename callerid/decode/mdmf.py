@@ -1,0 +1,170 @@
+"""Bellcore SDMF (0x04), Bellcore MDMF (0x80) and ETSI call set-up (0x80) messages.
+
+Layout: type, length, body, checksum (two's complement of the byte sum). SDMF's body is
+`MMDDhhmm` then the number (or `P`/`O`); MDMF and ETSI bodies are parameters (type, length, value).
+
+MDMF or ETSI? Both use message type 0x80 with the same parameter layout. Bellcore defines
+parameter types 0x01-0x09 only; ETSI EN 300 659-3 adds 0x0B and up (0x11 call type, 0x1A
+redirecting number, ...). So a 0x80 message is reported as "etsi" when it carries any parameter
+type of 0x0A or above, else as "mdmf". Common caller-ID messages (date, number, name) are the same
+bytes in both, and decode to the same fields either way; only the label depends on the rule.
+
+Quirks accepted: a hex line without the checksum byte (`checksum_ok` None), leading channel
+seizure (0x55) or mark (0xFF) bytes, and spandsp's CLASS/CLIP encoder doubling a parameter length
+of 0x10 (16-character field), recognised only when the plain reading does not fit the message.
+Message waiting (0x06, 0x82), charge (0x86) and SMS (0x89) messages are not caller records.
+"""
+
+from __future__ import annotations
+
+from callerid.decode.fields import absence_of, date_time_of, extra_value, number_of, text_of
+from callerid.model import CallerID
+
+SDMF = 0x04
+MDMF = 0x80
+NOT_CALLER_RECORDS = {0x06, 0x82, 0x86, 0x89}
+
+#: Highest parameter type Bellcore GR-30 defines; anything above is ETSI-only.
+BELLCORE_MAX_PARAM = 0x09
+
+#: Secondary parameters kept in `extras`, by name.
+EXTRA_NAMES = {
+    0x03: "dialled_number",
+    0x05: "redirect",
+    0x06: "qualifier",
+    0x09: "alternate_route",
+    0x0B: "visual_indicator",
+    0x0D: "message_id",
+    0x10: "complementary_number",
+    0x11: "call_type",
+    0x13: "message_count",
+    0x15: "forwarded_call_type",
+    0x16: "calling_user_type",
+    0x1A: "redirecting_number",
+    0x20: "charge",
+    0x21: "additional_charge",
+    0x23: "duration",
+    0x50: "display_info",
+    0x55: "service_info",
+}
+
+
+def checksum(data: bytes) -> int:
+    """The byte that makes the sum of the message (type through checksum) 0 mod 256."""
+    return -sum(data) & 0xFF
+
+
+def parse_params(body: bytes) -> tuple[list[tuple[int, bytes]], bool]:
+    """Parameters of an MDMF/ETSI body, and whether they filled it exactly.
+
+    Tries the plain layout first; when that does not fit and the body has a 0x10 length followed
+    by another 0x10, retries reading that as spandsp's doubled length byte.
+    """
+    params, exact = _walk(body, undouble=False)
+    if not exact and b"\x10\x10" in body:
+        undoubled, exact_undoubled = _walk(body, undouble=True)
+        if exact_undoubled:
+            return undoubled, True
+    return params, exact
+
+
+def _walk(body: bytes, *, undouble: bool) -> tuple[list[tuple[int, bytes]], bool]:
+    params: list[tuple[int, bytes]] = []
+    pos = 0
+    while pos + 2 <= len(body):
+        kind, length = body[pos], body[pos + 1]
+        pos += 2
+        if undouble and length == 0x10 and pos < len(body) and body[pos] == 0x10:
+            pos += 1
+        value = body[pos : pos + length]
+        if len(value) < length:
+            if value:
+                params.append((kind, value))  # truncated: keep what arrived, report not exact
+            return params, False
+        params.append((kind, value))
+        pos += length
+    return params, pos == len(body)
+
+
+def decode_message(data: bytes, *, expect: str | None = None) -> CallerID | None:
+    """One SDMF/MDMF/ETSI message -> `CallerID`, or None when it is not a caller record.
+
+    `expect` ("sdmf", "mdmf" or "etsi") forces the kind: other message types are refused and
+    0x80 messages get the forced label instead of the MDMF/ETSI rule.
+    """
+    data = bytes(data).lstrip(b"\x55\xff")
+    if len(data) < 2:
+        return None
+    kind, length = data[0], data[1]
+    if kind in NOT_CALLER_RECORDS or kind not in (SDMF, MDMF):
+        return None
+    if expect == "sdmf" and kind != SDMF or expect in ("mdmf", "etsi") and kind != MDMF:
+        return None
+    body = data[2 : 2 + length]
+    if len(data) >= length + 3:
+        checksum_ok: bool | None = checksum(data[: length + 2]) == data[length + 2]
+        raw = data[: length + 3]
+    elif len(data) == length + 2:
+        checksum_ok, raw = None, data  # the modem printed the message without its checksum
+    else:
+        checksum_ok, raw = False, data  # truncated
+    if kind == SDMF:
+        return _sdmf(body, checksum_ok, raw)
+    return _mdmf(body, checksum_ok, raw, expect)
+
+
+def _sdmf(body: bytes, checksum_ok: bool | None, raw: bytes) -> CallerID | None:
+    date, time = date_time_of(body[:8])
+    rest = body[8:]
+    number = absence = None
+    if text_of(rest).upper() in ("P", "O"):
+        absence = absence_of(rest)
+    else:
+        number = number_of(rest)
+    if number is None and absence is None and date is None and time is None:
+        return None
+    return CallerID(
+        format="sdmf", number=number, absence=absence, date=date, time=time, checksum_ok=checksum_ok, raw=raw
+    )
+
+
+def _mdmf(body: bytes, checksum_ok: bool | None, raw: bytes, expect: str | None) -> CallerID | None:
+    params, exact = parse_params(body)
+    if not exact and checksum_ok is not False:
+        checksum_ok = False  # the parameters do not fill the message: something is wrong with it
+    number = name = absence = name_absence = date = time = None
+    extras: list[tuple[str, str]] = []
+    for kind, value in params:
+        if kind == 0x01:
+            date, time = date_time_of(value)
+        elif kind == 0x02:
+            if text_of(value).upper() in ("P", "O"):
+                absence = absence_of(value)
+            else:
+                number = number_of(value)
+        elif kind == 0x04:
+            absence = absence_of(value)
+        elif kind == 0x07:
+            name = text_of(value) or None
+        elif kind == 0x08:
+            name_absence = absence_of(value)
+        else:
+            extras.append((EXTRA_NAMES.get(kind, f"param_{kind:02x}"), extra_value(value)))
+    if all(v is None for v in (number, name, absence, name_absence, date, time)):
+        return None
+    if expect in ("mdmf", "etsi"):
+        label = expect
+    else:
+        label = "etsi" if any(kind > BELLCORE_MAX_PARAM for kind, _ in params) else "mdmf"
+    return CallerID(
+        format=label,
+        number=number,
+        name=name,
+        absence=absence,
+        name_absence=name_absence,
+        date=date,
+        time=time,
+        checksum_ok=checksum_ok,
+        raw=raw,
+        extras=tuple(extras),
+    )

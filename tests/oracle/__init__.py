@@ -1,0 +1,1 @@
+"""Independent implementations our decoders are checked against (see spandsp.py)."""

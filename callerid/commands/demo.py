@@ -1,14 +1,175 @@
-"""`callerid demo`: placeholder until the appliance lands."""
+"""`callerid demo`: the whole appliance against the built-in simulated modem.
+
+This is the real product (driver over a real pseudo-terminal, screening, policy,
+SQLite log, speech, LED panel on gpiozero's mock pins, the family website) with
+only the phone line simulated. A newcomer sees, call by call, what the
+appliance decides and does, and ends with the log on disk.
+"""
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import logging
+import os
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from callerid.model import CallerID
+
+if TYPE_CHECKING:
+    from callerid.config import Config
+    from callerid.runtime import Runtime
+
+#: The scripted calls: (what the person should notice, the caller ID the line delivers).
+SCRIPT: tuple[tuple[str, CallerID], ...] = (
+    ("A daughter calls: she is on the family allow list.",
+     CallerID(format="text", number="09012345678", name="HANAKO", date="1125", time="0930")),
+    ("A fraud call shows a foreign number ending in 0110, like a police station.",
+     CallerID(format="text", number="+8014190110", name=None, date="1125", time="0941")),
+    ("The Tokyo police headquarters' real number: genuine or spoofed, the advice is to call back.",
+     CallerID(format="text", number="0335814321", name="KEISHICHO", date="1125", time="1002")),
+    ("One digit off the Tokyo police number: a lookalike.",
+     CallerID(format="text", number="0335814311", name=None, date="1125", time="1015")),
+    ("A withheld number.",
+     CallerID(format="text", number=None, absence="P", date="1125", time="1103")),
+    ("A solar-panel seller the family has blocked.",
+     CallerID(format="text", number="0120444555", name="SOLAR JAPAN", date="1125", time="1130")),
+    ("An ordinary neighbour's call.",
+     CallerID(format="text", number="0471230000", name="SATO HANAKO", date="1125", time="1205")),
+)
+
+FAMILY_LISTS = (
+    ("allow", "090-1234-5678", "Daughter Hanako"),
+    ("block", "0120-444-555", "Solar panel seller"),
+)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """No options yet."""
+    parser.add_argument("--db", default="callerid-demo.db", help="where to write the demo's call log")
+    parser.add_argument("--speed", type=float, default=4.0,
+                        help="how much faster than a real line the calls ring (default 4)")
+    parser.add_argument("--no-web", action="store_true", help="do not serve the family website")
+    parser.add_argument("--port", type=int, default=8080, help="website port on localhost (default 8080)")
+    parser.add_argument("--linger", type=float, default=None,
+                        help="seconds to keep the website up after the calls (default: until Ctrl-C "
+                             "in a terminal, 0 otherwise)")
 
 
 def run(args: argparse.Namespace) -> int:
-    print("callerid is installed. The demo arrives with the appliance; try `callerid parse` meanwhile.")
+    from callerid.cli import CommandError
+    from callerid.commands._common import load_config_or_fail
+    from callerid.runtime import build_runtime
+    from callerid.sim import SimCall, SimulatedModem
+    from callerid.terminal_view import TerminalView
+
+    if args.speed <= 0:
+        raise CommandError("--speed must be a positive number")
+    logging.basicConfig(level=logging.WARNING, format="  [%(name)s] %(message)s", stream=sys.stdout)
+    logging.getLogger("callerid.alert").setLevel(logging.INFO)
+    config = _demo_config(load_config_or_fail(args.config), args)
+    db = Path(args.db)
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{db}{suffix}").unlink(missing_ok=True)
+
+    done = threading.Event()
+    handled: list[int] = []
+
+    def on_call(record: object, _timings: object) -> None:
+        handled.append(1)
+        done.set()
+
+    from callerid.appliance import ApplianceHooks
+
+    view = TerminalView(language="en")
+    print("callerid demo: a simulated modem on a pseudo-terminal, the real appliance behind it.\n")
+    with SimulatedModem("conexant", time_scale=1.0 / args.speed) as modem:
+        runtime = build_runtime(
+            config, port=modem.port, db_path=str(db), extra_sinks=[view], web=not args.no_web,
+            hooks=ApplianceHooks(on_call=on_call),
+        )
+        for kind, pattern, label in FAMILY_LISTS:
+            runtime.store.add_list_entry(kind, pattern, label)
+        panel = _find_panel(runtime)
+        if panel is not None:
+            view._panel_line = panel.render_text
+        worker = threading.Thread(target=runtime.appliance.run, name="appliance", daemon=True)
+        runtime.appliance.start()
+        worker.start()
+        try:
+            if not _wait_ready(runtime, timeout=10.0):
+                print("the simulated modem did not come up; see the messages above", file=sys.stderr)
+                return 1
+            if runtime.web is not None:
+                print(f"Family website: {_web_url(runtime, args.port)}\n")
+            for story, caller in SCRIPT:
+                print(f"\n--- {story}")
+                done.clear()
+                modem.play_call(SimCall(caller=caller, rings=3)).wait(timeout=60)
+                done.wait(timeout=5)
+            _show_log(runtime, db)
+            _linger(args, runtime)
+        except KeyboardInterrupt:
+            print("\nstopped")
+        finally:
+            runtime.appliance.stop()
+            worker.join(timeout=5)
+            runtime.close()
     return 0
+
+
+def _demo_config(config: Config, args: argparse.Namespace) -> Config:
+    """The user's configuration with the demo's safe overrides: localhost website, local cache."""
+    cache = os.path.join(tempfile.gettempdir(), "callerid-demo-cache")
+    return dataclasses.replace(
+        config,
+        speech=dataclasses.replace(config.speech, cache_dir=cache),
+        web=dataclasses.replace(config.web, host="127.0.0.1", port=args.port),
+    )
+
+
+def _find_panel(runtime: Runtime) -> object | None:
+    for sink in getattr(runtime.appliance, "_sinks", []):
+        if hasattr(sink, "render_text"):
+            return sink
+    return None
+
+
+def _wait_ready(runtime: Runtime, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if runtime.appliance.modem_state == "ready":
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def _web_url(runtime: Runtime, port: int) -> str:
+    return getattr(runtime.web, "url", None) or f"http://127.0.0.1:{port}/"
+
+
+def _show_log(runtime: Runtime, db: Path) -> None:
+    from callerid.terminal_view import printable
+
+    print("\n=== The call log (also: callerid log --db", db, ")")
+    for record in reversed(runtime.store.calls(limit=50)):
+        shown = record.caller.number or f"({record.caller.absence or '-'})"
+        print(f"  {record.received_at}  {printable(shown, 16):<16} {record.verdict.verdict:<17} "
+              f"{', '.join(record.actions) or '-'}")
+
+
+def _linger(args: argparse.Namespace, runtime: Runtime) -> None:
+    if runtime.web is None:
+        return
+    linger = args.linger if args.linger is not None else (None if sys.stdin.isatty() else 0.0)
+    if linger == 0:
+        return
+    print("\nThe family website stays up; press Ctrl-C to end the demo.")
+    if linger is None:
+        threading.Event().wait()
+    else:
+        time.sleep(linger)

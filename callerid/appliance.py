@@ -1,0 +1,321 @@
+"""The running appliance: modem events in, screened and logged calls out.
+
+One thread owns every decision. The modem driver's reader thread only turns
+bytes into events and puts them on a queue; this loop screens each caller ID,
+starts the fast actions (hang up, household warning), commits the call to the
+store, and only then runs the slow ones (a spoken warning to the caller). Alert
+sinks (speech, LED panel, the demo's terminal view) never block it: each one
+queues its own work.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Protocol
+
+from callerid.model import CallerID, CallRecord
+
+if TYPE_CHECKING:
+    from callerid.alert import AlertSink
+    from callerid.policy import Policy
+    from callerid.screen.engine import ScreenConfig
+    from callerid.screen.lists import FamilyLists
+    from callerid.store import Store
+
+log = logging.getLogger("callerid.appliance")
+
+#: A ring this long after the previous one belongs to a new call (Japanese normal
+#: ringing is 1 s on / 2 s off; North American 2 s on / 4 s off).
+RING_GAP_SECONDS = 8.0
+#: How often the idle loop reloads the family's lists (the website may change them).
+LIST_REFRESH_SECONDS = 10.0
+
+
+class Driver(Protocol):
+    """What the appliance needs from a modem driver (callerid.modem.driver.ModemDriver)."""
+
+    def start(self) -> None: ...
+    def stop(self) -> None: ...
+    def hang_up(self) -> None: ...
+    def play_to_caller(self, wav_path: str) -> None: ...
+
+
+@dataclass
+class _ActiveCall:
+    """The call that is ringing now: which record it is, when it last rang."""
+
+    record: CallRecord | None
+    first_ring: float | None
+    last_ring: float | None
+    rings: int = 0
+
+
+@dataclass
+class Timings:
+    """Monotonic timestamps of one call's milestones, for `callerid bench latency`."""
+
+    caller_id_at: float = 0.0
+    verdict_at: float = 0.0
+    hangup_at: float | None = None
+    warning_at: float | None = None
+    committed_at: float = 0.0
+
+
+@dataclass
+class ApplianceHooks:
+    """Optional observers; the benchmark and tests use them, the product does not need them."""
+
+    on_call: Callable[[CallRecord, Timings], None] | None = None
+    on_status: Callable[[str, str], None] | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+class Appliance:
+    """Screens every incoming call and acts on it; `run()` until `stop()`."""
+
+    def __init__(
+        self,
+        *,
+        store: Store,
+        screen_config: ScreenConfig,
+        policy: Policy,
+        driver_factory: Callable[[Callable[[object], None]], Driver],
+        sinks: Sequence[AlertSink] = (),
+        region: str = "JP",
+        caller_warning_wav: str | None = None,
+        watchdog: Callable[[], None] | None = None,
+        watchdog_interval: float | None = None,
+        hooks: ApplianceHooks | None = None,
+    ) -> None:
+        self._store = store
+        self._screen_config = screen_config
+        self._policy = policy
+        self._sinks = list(sinks)
+        self._region = region
+        self._caller_warning_wav = caller_warning_wav
+        self._watchdog = watchdog
+        # Wake often enough to feed systemd's watchdog even when the line is quiet.
+        self._tick = LIST_REFRESH_SECONDS
+        if watchdog_interval:
+            self._tick = min(watchdog_interval / 4, LIST_REFRESH_SECONDS)
+        self._hooks = hooks or ApplianceHooks()
+        self._events: queue.Queue[object] = queue.Queue()
+        self._stopping = threading.Event()
+        self._call = _ActiveCall(record=None, first_ring=None, last_ring=None)
+        self._last_flagged: CallRecord | None = None
+        self._lists: FamilyLists = store.family_lists(region)
+        self._lists_loaded_at = time.monotonic()
+        self._driver = driver_factory(self._events.put)
+        self.modem_state = "starting"
+
+    # -- lifecycle -------------------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Start the sinks and the modem driver; returns at once."""
+        for sink in self._sinks:
+            _guard(sink.start, f"{type(sink).__name__}.start")
+        self._driver.start()
+
+    def run(self) -> None:
+        """Process events until `stop()`; the only thread that screens, logs and acts."""
+        while not self._stopping.is_set():
+            try:
+                event = self._events.get(timeout=self._tick)
+            except queue.Empty:
+                event = None
+            if self._watchdog is not None:
+                self._watchdog()
+            if event is None:
+                self._idle()
+                continue
+            if event is _STOP:
+                break
+            try:
+                self._dispatch(event)
+            except Exception:  # one bad event must never stop the appliance
+                log.exception("could not process %r", event)
+
+    def stop(self) -> None:
+        """Ask `run()` to return; then stop the driver and the sinks."""
+        self._stopping.set()
+        self._events.put(_STOP)
+
+    def close(self) -> None:
+        """Release the modem and the sinks (call after `run()` returned)."""
+        _guard(self._driver.stop, "driver.stop")
+        for sink in self._sinks:
+            _guard(sink.close, f"{type(sink).__name__}.close")
+
+    def submit(self, event: object) -> None:
+        """Queue an event as if the driver had sent it (tests, Number Display capture)."""
+        self._events.put(event)
+
+    # -- family actions from the panel button ----------------------------------------------------
+
+    def block_last_flagged(self) -> None:
+        """Put the last flagged caller on the block list (the panel's long press)."""
+        self._events.put(_BlockLast())
+
+    def acknowledge(self) -> None:
+        """The household saw the warning: stop the warning and the lights."""
+        self._events.put(_Acknowledge())
+
+    # -- event handling --------------------------------------------------------------------------
+
+    def _dispatch(self, event: object) -> None:
+        from callerid.modem import events as ev
+
+        if isinstance(event, ev.CallerIDReceived):
+            self._on_caller_id(event.caller, event.at)
+        elif isinstance(event, ev.Ring):
+            self._on_ring(event.at)
+        elif isinstance(event, ev.CallEnded):
+            self._end_call()
+        elif isinstance(event, ev.ModemStatus):
+            self._on_status(event.state, event.detail)
+        elif isinstance(event, _BlockLast):
+            self._do_block_last()
+        elif isinstance(event, _Acknowledge):
+            self._end_call()
+        else:
+            log.debug("ignoring event %r", event)
+
+    def _on_ring(self, at: float) -> None:
+        call = self._call
+        if call.last_ring is not None and at - call.last_ring > RING_GAP_SECONDS:
+            self._end_call()
+            call = self._call
+        if call.first_ring is None:
+            call.first_ring = at
+            self._refresh_lists()  # off the critical path: caller ID follows the first ring
+        call.last_ring = at
+        call.rings += 1
+        if call.record is not None:
+            for sink in self._sinks:
+                _guard(lambda s=sink: s.ring(call.record), "ring")
+        elif call.rings >= 3:
+            # Three rings and still no caller ID: the line sends none. Log the call anyway.
+            self._on_caller_id(CallerID(format="text"), at)
+
+    def _on_caller_id(self, caller: CallerID, at: float) -> None:
+        from callerid.screen.engine import screen
+
+        timings = Timings(caller_id_at=at)
+        current = self._call.record
+        if current is not None and _same_caller(current.caller, caller):
+            return  # the modem repeated the record (e.g. AT+VRID, or a second burst)
+        if current is not None:
+            self._end_call()
+        verdict = screen(caller, self._lists, self._screen_config)
+        timings.verdict_at = time.monotonic()
+        actions = self._policy.actions_for(verdict)
+        taken: list[str] = []
+
+        # Fast actions first: neither waits on the modem, the speaker or the disk.
+        if "block" in actions:
+            self._driver.hang_up()
+            timings.hangup_at = time.monotonic()
+            taken.append("block")
+        record = CallRecord(
+            received_at=datetime.now().astimezone().isoformat(timespec="seconds"),
+            caller=caller,
+            verdict=verdict,
+            actions=tuple(sorted(actions)),
+        )
+        for sink in self._sinks:
+            _guard(lambda s=sink: s.incoming(record, actions), "incoming")
+        if actions & {"warn-household", "panel"}:
+            timings.warning_at = time.monotonic()
+            taken.extend(sorted(actions & {"warn-household", "panel"}))
+
+        # Commit before anything slow runs, so a crash from here on loses nothing.
+        call_id = self._store.add_call(record)
+        record = replace(record, id=call_id)
+        timings.committed_at = time.monotonic()
+
+        if "warn-caller" in actions and self._caller_warning_wav and "block" not in actions:
+            self._driver.play_to_caller(self._caller_warning_wav)
+            taken.append("warn-caller")
+        if "notify" in actions:
+            taken.append("notify")  # notifications are logged; the website shows flagged calls
+        taken = sorted(set(taken))
+        if tuple(taken) != record.actions:
+            self._store.set_actions(call_id, taken)
+            record = replace(record, actions=tuple(taken))
+
+        self._call = _ActiveCall(record=record, first_ring=self._call.first_ring or at, last_ring=at,
+                                 rings=self._call.rings)
+        if verdict.flagged:
+            self._last_flagged = record
+        if "block" in actions:
+            self._end_call()
+        if self._hooks.on_call is not None:
+            self._hooks.on_call(record, timings)
+
+    def _end_call(self) -> None:
+        record = self._call.record
+        self._call = _ActiveCall(record=None, first_ring=None, last_ring=None)
+        if record is not None:
+            for sink in self._sinks:
+                _guard(lambda s=sink: s.ended(record), "ended")
+
+    def _on_status(self, state: str, detail: str) -> None:
+        if state != self.modem_state:
+            level = logging.WARNING if state in ("lost", "error") else logging.INFO
+            log.log(level, "modem %s%s", state, f": {detail}" if detail else "")
+        self.modem_state = state
+        if self._hooks.on_status is not None:
+            self._hooks.on_status(state, detail)
+
+    def _do_block_last(self) -> None:
+        record = self._last_flagged
+        number = record.caller.number if record is not None else None
+        if not number:
+            log.info("block button pressed, but there is no flagged caller with a number to block")
+            return
+        self._store.add_list_entry("block", number, label="blocked with the button")
+        self._refresh_lists(force=True)
+        log.info("blocked %s from the panel button", number)
+
+    def _idle(self) -> None:
+        if self._call.last_ring is not None and time.monotonic() - self._call.last_ring > RING_GAP_SECONDS:
+            self._end_call()
+        self._refresh_lists()
+
+    def _refresh_lists(self, force: bool = False) -> None:
+        now = time.monotonic()
+        if force or now - self._lists_loaded_at >= LIST_REFRESH_SECONDS:
+            try:
+                self._lists = self._store.family_lists(self._region)
+            except Exception:
+                log.exception("could not reload the allow and block lists; keeping the old ones")
+            self._lists_loaded_at = now
+
+
+class _BlockLast:
+    pass
+
+
+class _Acknowledge:
+    pass
+
+
+_STOP = object()
+
+
+def _same_caller(a: CallerID, b: CallerID) -> bool:
+    return (a.number, a.absence, a.name) == (b.number, b.absence, b.name)
+
+
+def _guard(fn: Callable[[], object], what: str) -> None:
+    """Run an alert or driver call; a failing speaker or LED never takes the appliance down."""
+    try:
+        fn()
+    except Exception:
+        log.exception("%s failed", what)

@@ -1,0 +1,21 @@
+"""Helpers that several commands share: configuration loading with one-line errors."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from callerid.config import Config
+
+
+def load_config_or_fail(path: str | None) -> Config:
+    """Load the TOML configuration, turning any problem into a one-line CommandError."""
+    from callerid.cli import CommandError
+    from callerid.config import ConfigError, load_config
+
+    try:
+        return load_config(path)
+    except ConfigError as exc:
+        raise CommandError(str(exc)) from None
+    except OSError as exc:
+        raise CommandError(f"cannot read configuration {path}: {exc.strerror}") from None

@@ -1,0 +1,46 @@
+"""`callerid run`: the appliance on real hardware, until SIGTERM or SIGINT (what systemd starts)."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import sys
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--port", help="modem serial port (default: from config, 'auto' discovers)")
+    parser.add_argument("--db", help="call log database (default: from config)")
+    parser.add_argument("--no-web", action="store_true", help="do not serve the family website in-process")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log debug detail")
+
+
+def run(args: argparse.Namespace) -> int:
+    from callerid import sdnotify
+    from callerid.commands._common import load_config_or_fail
+    from callerid.runtime import build_runtime
+
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO,
+        format="%(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    config = load_config_or_fail(args.config)
+    runtime = build_runtime(config, port=args.port, db_path=args.db, web=False if args.no_web else None)
+    appliance = runtime.appliance
+
+    def on_signal(signum: int, _frame: object) -> None:
+        logging.getLogger("callerid").info("received %s, shutting down", signal.Signals(signum).name)
+        sdnotify.stopping()
+        appliance.stop()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    appliance.start()
+    sdnotify.ready()
+    logging.getLogger("callerid").info("ready: screening calls, log in %s", args.db or config.store.db)
+    try:
+        appliance.run()
+    finally:
+        runtime.close()
+    return 0

@@ -1,0 +1,93 @@
+"""A live view of calls in the terminal: the demo's window onto what the appliance decides.
+
+It is an alert sink like the speaker and the LED panel, so the demo shows
+exactly what the appliance told the household, in the order it happened.
+Caller-controlled text is stripped of control characters before it reaches the
+terminal, so a hostile name cannot move the cursor or change colours.
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+import unicodedata
+from collections.abc import Callable
+from typing import TextIO
+
+from callerid.model import CallRecord
+
+_COLOURS = {"block": "\033[1;31m", "warn": "\033[1;33m", "allow": "\033[1;32m", "none": ""}
+_RESET = "\033[0m"
+
+
+def printable(text: str | None, limit: int = 60) -> str:
+    """Caller data made safe for a terminal: no control or format characters, bounded length."""
+    if not text:
+        return ""
+    cleaned = "".join(ch for ch in text if unicodedata.category(ch)[0] != "C")
+    return cleaned if len(cleaned) <= limit else cleaned[: limit - 1] + "…"
+
+
+class TerminalView:
+    """Prints each call, its verdict, reasons and actions; optionally the panel's state line."""
+
+    def __init__(
+        self,
+        out: TextIO | None = None,
+        *,
+        language: str = "en",
+        colour: bool | None = None,
+        panel_line: Callable[[], str] | None = None,
+    ) -> None:
+        self._out = out or sys.stdout
+        self._language = language
+        self._colour = self._out.isatty() if colour is None else colour
+        self._panel_line = panel_line
+        self._lock = threading.Lock()
+
+    def start(self) -> None:
+        """Nothing to prepare."""
+
+    def incoming(self, record: CallRecord, actions: frozenset[str]) -> None:
+        verdict = record.verdict
+        caller = record.caller
+        shown = caller.number or {"P": "withheld (P)", "O": "unavailable (O)", "C": "payphone (C)",
+                                  "S": "unavailable (S)"}.get(caller.absence or "", "no caller ID")
+        colour = _COLOURS.get(verdict.action, "") if self._colour else ""
+        reset = _RESET if colour else ""
+        lines = [
+            f"{colour}● {printable(shown, 32):<18} {printable(caller.name, 24):<24} "
+            f"{verdict.verdict.upper()} (risk {verdict.risk}){reset}",
+        ]
+        headline = _headline(verdict.verdict, self._language)
+        if headline:
+            lines.append(f"    {headline}")
+        for reason in verdict.reasons:
+            detail = reason.detail_ja if self._language == "ja" and reason.detail_ja else reason.detail
+            lines.append(f"    - {printable(detail, 200)}")
+        lines.append(f"    actions: {', '.join(sorted(actions)) or 'none (ordinary call)'}")
+        if self._panel_line is not None:
+            lines.append(f"    panel: {self._panel_line()}")
+        with self._lock:
+            self._out.write("\n".join(lines) + "\n")
+            self._out.flush()
+
+    def ring(self, record: CallRecord) -> None:
+        """Rings are not news in the view; the speaker repeats its warning."""
+
+    def ended(self, record: CallRecord) -> None:
+        """Nothing to clear."""
+
+    def close(self) -> None:
+        """Nothing to release."""
+
+
+def _headline(code: str, language: str) -> str:
+    try:
+        from callerid.screen.messages import verdict_text
+    except ImportError:
+        return ""
+    try:
+        return verdict_text(code, language)
+    except (KeyError, ValueError):
+        return ""

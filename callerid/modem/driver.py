@@ -201,15 +201,16 @@ class ModemDriver:
     # ---- the thread -----------------------------------------------------------------------
     def _run(self) -> None:
         backoff = self._backoff_initial
-        failing = False
+        failing = announced = False  # in a lost episode; "recovering" said for it
         try:
             while not self._stop.is_set():
                 try:
-                    if failing:
+                    if failing and not announced:
                         self._status("recovering", f"reopening {self.port}")
+                        announced = True
                     link = self._connect()
                     backoff = self._backoff_initial
-                    failing = False
+                    failing = announced = False
                     self._serve(link)
                 except LinkLost as exc:
                     self._drop_link()

@@ -152,6 +152,7 @@ def test_split_helpers() -> None:
     assert split_field("FOO = bar") is None
     assert split_oneline("NMBR = 1") is None
     assert is_ring("RING") and is_ring("ring") and is_ring("RING A") and not is_ring("RINGING OFF")
+    assert is_ring("2") and not is_ring("22")  # ATV0: RING is the numeric result code 2
 
 
 def test_number_only_record_completes_on_the_next_ring() -> None:

@@ -99,8 +99,8 @@ def name_absence_of(value: str) -> str | None:
 
 
 def is_ring(line: str) -> bool:
-    """RING, or a distinctive-ring variant (RING A, RING1), as a modem prints it."""
-    return bool(_RING.match(line))
+    """RING, a distinctive-ring variant (RING A, RING1), or `2` (RING as a numeric result code, ATV0)."""
+    return line.strip() == "2" or bool(_RING.match(line))
 
 
 def split_field(line: str) -> tuple[str, str, str] | None:

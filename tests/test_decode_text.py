@@ -285,3 +285,9 @@ def test_line_buffer_caps_a_runaway_line() -> None:
     buf = LineBuffer()
     lines = buf.feed(b"A" * 10000)
     assert len(lines) == 1 and buf.pending() == ""
+
+
+def test_a_flood_of_mesg_lines_stays_bounded() -> None:
+    [rec] = feed(["NMBR = 0312345678"] + [f"MESG = {i:06x}" for i in range(1000)])[0]
+    assert rec.number == "0312345678"
+    assert len(rec.extras) <= 32 and rec.raw.count(b"\r\n") < 64

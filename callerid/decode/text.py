@@ -82,6 +82,8 @@ _NUMBER_CHARS = re.compile(r"[\s\-().\[\]/]")
 _DIALABLE = re.compile(r"^\+?[0-9*#]+$")
 
 MAX_VALUE = 80  # the caller controls the name; nothing on the line is longer than this
+MAX_EXTRAS = 32  # a modem spewing MESG lines must not grow one record without bound
+MAX_LINES = 64
 
 
 #: In a NAME line only "private" and "unavailable" are reasons (a name "COIN" may be a name).
@@ -279,15 +281,13 @@ class TextAssembler:
         pending = self._pending
         if pending is None:
             pending = self._pending = _Pending()
-        if not pending.lines or pending.lines[-1] != line:
+        if (not pending.lines or pending.lines[-1] != line) and len(pending.lines) < MAX_LINES:
             pending.lines.append(line)
         pending.last_at = now
         if name in _SINGLE:
             pending.fields[name] = value
-        elif name == "mesg":
-            pending.extras.append(("MESG", value))
-        else:
-            pending.extras.append((key, value))
+        elif len(pending.extras) < MAX_EXTRAS:
+            pending.extras.append(("MESG" if name == "mesg" else key, value))
 
     def _complete(self) -> list[CallerID]:
         pending, self._pending = self._pending, None

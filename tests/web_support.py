@@ -5,13 +5,17 @@ Not a test module itself (pytest collects only test_*.py); the test_web_*.py fil
 
 from __future__ import annotations
 
+import functools
 import re
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+from werkzeug.security import generate_password_hash
+
 from callerid.config import Config, StoreConfig, WebConfig
 from callerid.model import CallerID, CallRecord, Reason, Verdict
 from callerid.store import Store
+from callerid.web import credentials
 
 JST = timezone(timedelta(hours=9))
 PASSWORD = "correct horse battery staple"
@@ -99,6 +103,17 @@ def police_record(when: datetime | None = None) -> CallRecord:
 
 def open_store(config: Config) -> Store:
     return Store(config.store.db)
+
+
+@functools.cache
+def _password_hash() -> str:
+    return generate_password_hash(PASSWORD, method=credentials.HASH_METHOD)
+
+
+def give_password(store: Store) -> None:
+    """What `credentials.set_password(store, PASSWORD)` stores, with the scrypt hash made once per run."""
+    store.set_setting(credentials.PASSWORD_KEY, _password_hash())
+    credentials.rotate_epoch(store)
 
 
 _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')

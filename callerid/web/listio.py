@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import csv
 import io
+import unicodedata
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from callerid.model import ListEntry
-from callerid.web.present import REPLACEMENT, clean_text
+from callerid.web.present import clean_text
 
 if TYPE_CHECKING:
     from callerid.store import Store
@@ -24,6 +25,7 @@ KINDS = ("allow", "block")
 MAX_PATTERN = 40
 MAX_LABEL = 100
 MAX_IMPORT_LINES = 5000
+_PATTERN_CHARS = frozenset("0123456789+-() .*")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -37,11 +39,13 @@ def validate_pattern(pattern: str | None, store: Store) -> str:
     Hidden characters and absurd lengths are refused here; what counts as a number or
     prefix is the screening package's rule, applied through `Store.normalise_pattern`.
     """
-    text = clean_text(pattern or "").strip()
+    text = unicodedata.normalize("NFKC", clean_text(pattern or "")).strip()  # full-width digits too
     if not text:
         raise ValueError("empty number")
-    if len(text) > MAX_PATTERN or REPLACEMENT in text or sum(ch.isdigit() for ch in text) < 2:
+    if len(text) > MAX_PATTERN or sum(ch.isdigit() for ch in text) < 2:
         raise ValueError("not a phone number or prefix")
+    if not set(text) <= _PATTERN_CHARS or "*" in text[:-1]:
+        raise ValueError("use only digits, + - ( ) spaces, and * at the end for a prefix")
     return store.normalise_pattern(text)
 
 
@@ -49,8 +53,17 @@ def parse_csv(text: str, store: Store) -> tuple[list[ListEntry], list[str]]:
     """Entries from CSV text (header `kind,pattern,label` optional) and one message per bad line."""
     entries: list[ListEntry] = []
     errors: list[str] = []
-    reader = csv.reader(io.StringIO(text))
-    for line_no, row in enumerate(reader, start=1):
+    reader = csv.reader(io.StringIO(text, newline=None))  # universal newlines: lone CRs too
+    line_no = 0
+    while True:
+        line_no += 1
+        try:
+            row = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:  # binary junk or a broken quote: report it and stop reading
+            errors.append(f"line {line_no}: not CSV ({exc})")
+            break
         if line_no > MAX_IMPORT_LINES:
             errors.append(f"line {line_no}: more than {MAX_IMPORT_LINES} lines; the rest was skipped")
             break

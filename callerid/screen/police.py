@@ -1,0 +1,419 @@
+"""Known Japanese police numbers, and the rules that spot calls pretending to be the police.
+
+Fraudsters display genuine police numbers (Shinjuku station 03-3346-0110, the Tokyo police
+HQ 03-3581-4321) and lookalikes: foreign numbers ending in 0110, Japanese police numbers
+dressed in international form, numbers one digit off a real one (fraud-jp.md). The rules:
+
+| rule | verdict |
+| --- | --- |
+| a known police number, shown as a domestic call | police-number (may be spoofed) |
+| a valid domestic Japanese number ending in 0110 (the station pattern) | police-number |
+| a Japanese police number (known or 0110) shown in international form | police-lookalike |
+| a foreign, international-form or malformed number ending in 0110 or 110 | police-lookalike |
+| a foreign, international-form or malformed number carrying a police number's digits | police-lookalike |
+| one digit off a known police number (substitution, insertion, deletion, swap) | police-lookalike |
+
+One-digit-off is exact (a single edit, never "similar"), found through a symmetric-deletion
+index so it costs a dozen dictionary look-ups however many stations a family adds, and it
+is not applied to a domestic number in the 0110 pattern: neighbouring stations share
+exchange codes, so such a number may be a genuine station (police-number, never blocked).
+
+`load_directory()` reads the packaged CSV and an optional family CSV (file I/O, once, at
+start-up); everything else here is pure.
+"""
+
+from __future__ import annotations
+
+import csv
+import functools
+import io
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from types import MappingProxyType
+
+from callerid.screen.findings import Finding, finding
+from callerid.screen.messages import edit_text, type_text
+from callerid.screen.numbers import Number, normalise, region_facts
+
+#: The columns of police_jp.csv; an extra CSV uses the same header (any order).
+COLUMNS = ("kind", "prefecture_ja", "prefecture_en", "name_ja", "number", "source", "confidence")
+REQUIRED_COLUMNS = ("kind", "name_ja", "number")
+KINDS = ("hq", "station", "koban", "consultation", "other")
+MAX_CSV_BYTES = 5_000_000
+PACKAGED_CSV = "data/police_jp.csv"
+
+
+class PoliceDataError(ValueError):
+    """A police CSV that cannot be used; the message names the file and the line."""
+
+
+@dataclass(frozen=True, slots=True)
+class PoliceEntry:
+    """One known police line."""
+
+    number: str  # as dialled in Japan: "0335814321"
+    kind: str
+    name_ja: str
+    prefecture_ja: str = ""
+    prefecture_en: str = ""
+    source: str = ""
+    confidence: str = ""
+    display: str = ""  # "03-3581-4321"
+
+    @property
+    def name_en(self) -> str:
+        """An English name built from the columns we have (the CSV is Japanese first)."""
+        place = self.prefecture_en or self.prefecture_ja
+        if self.kind == "hq":
+            return f"the {place} police headquarters ({self.name_ja})" if place else self.name_ja
+        if self.kind == "station":
+            return f"a {place} police station ({self.name_ja})" if place else self.name_ja
+        return f"{self.name_ja} ({place} police)" if place else self.name_ja
+
+
+@dataclass(frozen=True, slots=True)
+class Edit:
+    """How a number differs from a police number by one digit (positions are 1-based)."""
+
+    kind: str  # substitution | insertion | deletion | transposition
+    pos: int
+    got: str = ""
+    want: str = ""
+    pos2: int = 0
+
+    def text(self, lang: str) -> str:
+        return edit_text(self.kind, lang, pos=self.pos, pos2=self.pos2, got=self.got, want=self.want)
+
+
+def classify_edit(got: str, want: str) -> Edit | None:
+    """The single edit that turns `want` (the police number) into `got`, or None."""
+    lg, lw = len(got), len(want)
+    if lg == lw:
+        diffs = [i for i in range(lg) if got[i] != want[i]]
+        if len(diffs) == 1:
+            i = diffs[0]
+            return Edit("substitution", i + 1, got=got[i], want=want[i])
+        if len(diffs) == 2:
+            i, j = diffs
+            if j == i + 1 and got[i] == want[j] and got[j] == want[i]:
+                return Edit("transposition", i + 1, pos2=j + 1)
+        return None
+    if lg == lw + 1:
+        i = next((k for k in range(lw) if got[k] != want[k]), lw)
+        return Edit("insertion", i + 1, got=got[i]) if got[i + 1 :] == want[i:] else None
+    if lg == lw - 1:
+        i = next((k for k in range(lg) if got[k] != want[k]), lg)
+        return Edit("deletion", i + 1, want=want[i]) if got[i:] == want[i + 1 :] else None
+    return None
+
+
+def _deletions(text: str) -> Iterable[str]:
+    return (text[:i] + text[i + 1 :] for i in range(len(text)))
+
+
+@dataclass(frozen=True, eq=False)
+class PoliceDirectory:
+    """Known police numbers with the indexes the rules need; build once with `build()`."""
+
+    entries: tuple[PoliceEntry, ...] = ()
+    country: str = "JP"
+    _by_number: Mapping[str, PoliceEntry] = field(default_factory=dict, repr=False)
+    _near: Mapping[str, tuple[int, ...]] = field(default_factory=dict, repr=False)
+    _windows: Mapping[str, PoliceEntry] = field(default_factory=dict, repr=False)
+    _window_lengths: tuple[int, ...] = field(default=(), repr=False)
+
+    @classmethod
+    def build(cls, entries: Iterable[PoliceEntry], country: str = "JP") -> PoliceDirectory:
+        """Index entries; a later entry with the same number replaces an earlier one."""
+        by_number: dict[str, PoliceEntry] = {}
+        for entry in entries:
+            by_number[entry.number] = entry
+        ordered = tuple(by_number.values())
+        near: dict[str, set[int]] = {}
+        windows: dict[str, PoliceEntry] = {}
+        _cc, _idd, trunk, _req = region_facts(country)
+        for index, entry in enumerate(ordered):
+            near.setdefault(entry.number, set()).add(index)
+            for variant in _deletions(entry.number):
+                near.setdefault(variant, set()).add(index)
+            windows.setdefault(entry.number, entry)
+            if trunk and entry.number.startswith(trunk):
+                windows.setdefault(entry.number[len(trunk) :], entry)
+        return cls(
+            entries=ordered,
+            country=country,
+            _by_number=MappingProxyType(by_number),
+            _near=MappingProxyType({k: tuple(sorted(v)) for k, v in near.items()}),
+            _windows=MappingProxyType(windows),
+            _window_lengths=tuple(sorted({len(w) for w in windows}, reverse=True)),
+        )
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+    def lookup(self, national_digits: str | None) -> PoliceEntry | None:
+        """The entry for an exact number as dialled in Japan ("0335814321")."""
+        return self._by_number.get(national_digits or "")
+
+    def one_off(self, national_digits: str | None) -> tuple[PoliceEntry, Edit] | None:
+        """A known number that `national_digits` misses by exactly one edit (not the number itself)."""
+        if not national_digits or national_digits in self._by_number or len(national_digits) > 16:
+            return None
+        candidates: set[int] = set(self._near.get(national_digits, ()))
+        for variant in _deletions(national_digits):
+            candidates.update(self._near.get(variant, ()))
+        for index in sorted(candidates):
+            entry = self.entries[index]
+            edit = classify_edit(national_digits, entry.number)
+            if edit is not None:
+                return entry, edit
+        return None
+
+    def carried(self, digits: str) -> tuple[PoliceEntry, str] | None:
+        """A police number (with or without its trunk 0) found inside `digits`, longest first."""
+        for length in self._window_lengths:
+            for start in range(len(digits) - length + 1):
+                entry = self._windows.get(digits[start : start + length])
+                if entry is not None:
+                    return entry, digits[start : start + length]
+        return None
+
+
+# ---------------------------------------------------------------------------------------------
+# Loading (file I/O: start-up only)
+
+
+def parse_csv(text: str, source: str = "police CSV") -> list[PoliceEntry]:
+    """Entries from CSV text with the police_jp.csv header; PoliceDataError names the bad line."""
+    text = text.lstrip("\ufeff")
+    reader = csv.reader(io.StringIO(text))
+    try:
+        header = next(reader)
+    except StopIteration:
+        raise PoliceDataError(
+            f"{source}: the file is empty (expected the header {','.join(COLUMNS)})"
+        ) from None
+    except csv.Error as exc:
+        raise PoliceDataError(f"{source} line 1: {exc}") from None
+    names = [h.strip().lower() for h in header]
+    unknown = [n for n in names if n not in COLUMNS]
+    if unknown:
+        raise PoliceDataError(
+            f"{source} line 1: unknown column {unknown[0]!r} (the columns are {','.join(COLUMNS)})"
+        )
+    missing = [n for n in REQUIRED_COLUMNS if n not in names]
+    if missing:
+        raise PoliceDataError(f"{source} line 1: the header lacks the column {missing[0]!r}")
+    entries: list[PoliceEntry] = []
+    seen: dict[str, int] = {}
+    try:
+        for row in reader:
+            line = reader.line_num
+            if not row or not any(cell.strip() for cell in row):
+                continue
+            if len(row) != len(names):
+                raise PoliceDataError(f"{source} line {line}: {len(row)} fields, the header has {len(names)}")
+            values = {name: cell.strip() for name, cell in zip(names, row, strict=True)}
+            entry = _entry(values, source, line)
+            if entry.number in seen:
+                raise PoliceDataError(
+                    f"{source} line {line}: {entry.display} is already on line {seen[entry.number]}"
+                )
+            seen[entry.number] = line
+            entries.append(entry)
+    except csv.Error as exc:
+        raise PoliceDataError(f"{source} line {reader.line_num}: {exc}") from None
+    return entries
+
+
+def _entry(values: dict[str, str], source: str, line: int) -> PoliceEntry:
+    kind = values.get("kind", "").lower()
+    if kind not in KINDS:
+        raise PoliceDataError(f"{source} line {line}: kind {kind!r} is not one of {', '.join(KINDS)}")
+    name_ja = values.get("name_ja", "")
+    if not name_ja:
+        raise PoliceDataError(f"{source} line {line}: name_ja is empty (name the station, e.g. 新宿警察署)")
+    raw = values.get("number", "")
+    number = normalise(raw, "JP")
+    if not (number.valid and number.country == "JP" and number.national_digits):
+        raise PoliceDataError(
+            f"{source} line {line}: number {raw[:30]!r} is not a valid Japanese phone number "
+            "(write it as dialled in Japan, e.g. 03-3346-0110)"
+        )
+    return PoliceEntry(
+        number=number.national_digits,
+        kind=kind,
+        name_ja=name_ja,
+        prefecture_ja=values.get("prefecture_ja", ""),
+        prefecture_en=values.get("prefecture_en", ""),
+        source=values.get("source", ""),
+        confidence=values.get("confidence", "") or "user",
+        display=number.national or number.national_digits,
+    )
+
+
+def _read_text(path: Path) -> str:
+    size = path.stat().st_size
+    if size > MAX_CSV_BYTES:
+        raise PoliceDataError(f"{path}: {size} bytes is too big for a police CSV")
+    try:
+        return path.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise PoliceDataError(f"{path}: not UTF-8 text (byte {exc.start}); save the file as UTF-8") from None
+
+
+@functools.cache
+def packaged_entries() -> tuple[PoliceEntry, ...]:
+    """The rows shipped in callerid/data/police_jp.csv (read once)."""
+    text = resources.files("callerid").joinpath(PACKAGED_CSV).read_text(encoding="utf-8-sig")
+    return tuple(parse_csv(text, "callerid/" + PACKAGED_CSV))
+
+
+@functools.cache
+def default_directory() -> PoliceDirectory:
+    """The packaged directory, built once per process."""
+    return PoliceDirectory.build(packaged_entries())
+
+
+def load_directory(extra_csv: str | Path | None = None) -> PoliceDirectory:
+    """The packaged directory plus a family's own rows (extra rows replace packaged ones by number)."""
+    if extra_csv is None or str(extra_csv) == "":
+        return default_directory()
+    path = Path(extra_csv).expanduser()
+    if not path.is_file():
+        raise PoliceDataError(f"{path}: no such file (police.extra_csv)")
+    extra = parse_csv(_read_text(path), str(path))
+    return PoliceDirectory.build((*packaged_entries(), *extra))
+
+
+# ---------------------------------------------------------------------------------------------
+# The rules (pure)
+
+_STATION_ENDING = "0110"
+
+
+def _ending(digits: str) -> tuple[str, str, str, int] | None:
+    """(ending shown, English likeness, Japanese likeness, risk) for digits ending in 110."""
+    if digits.endswith(_STATION_ENDING):
+        return _STATION_ENDING, "a police station number", "警察署の番号", 95
+    if digits.endswith("9110"):
+        return "9110", "the police consultation line #9110", "警察相談専用電話 #9110", 92
+    if digits.endswith("110"):
+        return "110", "the police number 110", "警察の110番", 92
+    return None
+
+
+def _ending_finding(number: Number, what_en: str, what_ja: str) -> Finding | None:
+    ending = _ending(number.digits)
+    if ending is None:
+        return None
+    shown, like_en, like_ja, risk = ending
+    return finding(
+        "police-ending",
+        risk=risk,
+        what_en=what_en,
+        what_ja=what_ja,
+        ending=shown,
+        like_en=like_en,
+        like_ja=like_ja,
+    )
+
+
+def _one_off_finding(entry: PoliceEntry, edit: Edit) -> Finding:
+    return finding(
+        "police-one-off",
+        name_en=entry.name_en,
+        name_ja=entry.name_ja,
+        police=entry.display,
+        edit_en=edit.text("en"),
+        edit_ja=edit.text("ja"),
+    )
+
+
+def _pattern_finding(number: Number) -> Finding:
+    if number.number_type in ("fixed-line", "fixed-line-or-mobile"):
+        note_en = note_ja = ""
+    else:
+        note_en = f" (though it is a {type_text(number.number_type, 'en')} number, not a station switchboard)"
+        note_ja = f"（ただし{type_text(number.number_type, 'ja')}の番号です）"
+    return finding("police-pattern", display=number.display, type_note_en=note_en, type_note_ja=note_ja)
+
+
+def police_findings(number: Number, directory: PoliceDirectory) -> list[Finding]:
+    """Every police rule that fires for `number` (empty for calls outside the directory's country)."""
+    if number.absence or not number.digits or number.region != directory.country:
+        return []
+    national = number.national_digits
+    if number.domestic and number.valid:
+        entry = directory.lookup(national)
+        if entry is not None:
+            return [
+                finding("police-known", display=number.display, name_en=entry.name_en, name_ja=entry.name_ja)
+            ]
+        if national and national.endswith(_STATION_ENDING):
+            return [_pattern_finding(number)]
+        near = directory.one_off(national)
+        return [_one_off_finding(*near)] if near else []
+
+    home_cc = region_facts(directory.country)[0]
+    if number.international and number.valid and number.country_code == home_cc:
+        # A Japanese number that came in over an international line.
+        entry = directory.lookup(national)
+        if entry is not None or (national or "").endswith(_STATION_ENDING):
+            police = entry.display if entry else number.national
+            return [finding("police-international-form", police=police, shown=number.display)]
+        near = directory.one_off(national)
+        if near:
+            return [_one_off_finding(*near)]
+        found = _ending_finding(number, "An overseas-routed Japanese", "海外経由の日本の")
+        return [found] if found else []
+
+    # Foreign numbers, and malformed numbers in any form.
+    if number.valid:
+        what_en, what_ja = "A foreign", "海外の"
+    elif number.international:
+        what_en, what_ja = "A malformed international", "不正な形式の国際"
+    else:
+        what_en, what_ja = "A malformed", "不正な形式の"
+    findings: list[Finding] = []
+    ending = _ending_finding(number, what_en, what_ja)
+    if ending:
+        findings.append(ending)
+    carried = directory.carried(number.digits)
+    if carried:
+        entry, _digits = carried
+        findings.append(
+            finding(
+                "police-digits",
+                what_en=what_en,
+                what_ja=what_ja,
+                name_en=entry.name_en,
+                name_ja=entry.name_ja,
+                police=entry.display,
+            )
+        )
+    near = directory.one_off(national) if national and not number.valid else None
+    if near is None and number.idd:
+        # 010 + digits looks like a domestic number on the display: compare it as shown.
+        near = directory.one_off(number.digits)
+    if near and (carried is None or near[0] is not carried[0]):
+        findings.append(_one_off_finding(*near))
+    return findings
+
+
+__all__ = [
+    "COLUMNS",
+    "KINDS",
+    "Edit",
+    "PoliceDataError",
+    "PoliceDirectory",
+    "PoliceEntry",
+    "classify_edit",
+    "default_directory",
+    "load_directory",
+    "packaged_entries",
+    "parse_csv",
+    "police_findings",
+]

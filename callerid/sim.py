@@ -343,12 +343,14 @@ class SimulatedModem:
         return b""
 
     def _command(self, line: str) -> None:
-        with self._cond:
-            self._log.append(SimCommand(time.monotonic(), line))
-            self._cond.notify_all()
         upper = line.upper()
-        if not upper.startswith("AT"):
+        start = upper.find("AT")
+        if start < 0:
             return  # not a command: a real modem ignores it
+        upper = upper[start:]  # a modem skips whatever came before "AT" (e.g. a stray DLE ETX)
+        with self._cond:
+            self._log.append(SimCommand(time.monotonic(), line[start:]))
+            self._cond.notify_all()
         body = upper[2:].strip()
         lines, result = ((), "ERROR") if body in self._refuse else self._execute(body)
         if self.response_delay > 0 and result != "CONNECT":
@@ -552,6 +554,8 @@ class SimulatedModem:
             tmp.unlink()
         os.symlink(os.ttyname(slave), tmp)
         os.replace(tmp, self._link_path)
+        with self._cond:
+            self._cond.notify_all()
 
     def _disappear(self) -> None:
         with contextlib.suppress(FileNotFoundError):
@@ -564,6 +568,8 @@ class SimulatedModem:
         self._out.clear()
         self._hang_up_line()
         self._state = "command"
+        with self._cond:
+            self._cond.notify_all()
 
     def _send(self, data: bytes) -> None:
         if self._master is None or self._silent():

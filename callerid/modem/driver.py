@@ -24,7 +24,6 @@ from pathlib import Path
 from typing import Any
 
 from callerid.model import CallerID
-from callerid.modem import dle
 from callerid.modem.audio import AudioError, wav_to_u8
 from callerid.modem.discovery import find_ports, usb_info
 from callerid.modem.events import CallEnded, CallerIDReceived, ModemEvent, ModemInfo, ModemStatus, Ring
@@ -312,11 +311,13 @@ class ModemDriver:
         self._end_call(self._clock())
 
     def _on_hook(self, link: ModemLink) -> None:
-        for cmd in self._profile.onhook_commands:
-            response = link.command(cmd, self._command_timeout)
-            if not response.ok:
-                log.warning("modem: AT%s answered %s", cmd, response.result)
-        self._offhook = False
+        try:
+            for cmd in self._profile.onhook_commands:
+                response = link.command(cmd, self._command_timeout)
+                if not response.ok:
+                    log.warning("modem: AT%s answered %s", cmd, response.result)
+        finally:
+            self._offhook = False  # the on-hook command was written before any wait
 
     def _do_play(self, link: ModemLink, wav_path: str) -> None:
         try:
@@ -334,8 +335,10 @@ class ModemDriver:
         except VoiceError as exc:
             self._status("error", f"cannot play to caller: {exc}")
         finally:
-            leave_voice(link, self._profile, caller_id, self._command_timeout)
-            self._offhook = False
+            try:
+                leave_voice(link, self._profile, caller_id, self._command_timeout)  # on-hook first
+            finally:
+                self._offhook = False
         self._end_call(self._clock())
 
     def _idle_wait(self, seconds: float) -> None:
@@ -365,7 +368,6 @@ class ModemDriver:
         if link is not None and self._offhook:
             with contextlib.suppress(LinkLost, Stopping):  # never leave the line off-hook
                 link.set_raw_sink(None)
-                link.write(dle.END_OF_DATA)
                 for cmd in self._profile.onhook_commands:
                     link.command(cmd, min(self._command_timeout, 0.5))
         self._drop_link()

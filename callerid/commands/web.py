@@ -8,12 +8,17 @@ from __future__ import annotations
 
 import argparse
 import errno
+import signal
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--host", default=None, help="address to listen on (default from config: 0.0.0.0)")
     parser.add_argument("--port", type=int, default=None, help="TCP port (default from config: 8080)")
     parser.add_argument("--db", default=None, metavar="PATH", help="call database (default from config)")
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 def run(args: argparse.Namespace) -> int:
@@ -43,6 +48,7 @@ def run(args: argparse.Namespace) -> int:
                 raise CommandError(f"port {port} is already in use (is the appliance serving it?)") from None
             raise CommandError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
         print(f"callerid web: serving {db} on http://{host}:{server.port}/ (Ctrl-C stops)", flush=True)
+        signal.signal(signal.SIGTERM, _interrupt)  # systemd's stop: the same clean shutdown as Ctrl-C
         try:
             server.thread.join()
         except KeyboardInterrupt:

@@ -177,7 +177,7 @@ class WebServer:
         server = self.server
         # Close every socket from inside the server's own loop thread (wasyncore is not thread-safe);
         # with its socket map empty the loop returns and the thread ends.
-        server.pull_trigger(lambda: wasyncore.close_all(server._map, ignore_all=True))
+        server.trigger.pull_trigger(lambda: wasyncore.close_all(server._map, ignore_all=True))
         server.task_dispatcher.shutdown(cancel_pending=True, timeout=timeout)
         self.thread.join(timeout)
         if self.thread.is_alive():

@@ -52,9 +52,17 @@ CHANGED=0
 
 say() { [ "$QUIET" = 1 ] || echo "install.sh: $*"; }
 
-# Run a command inside the target: directly for /, through chroot for another root.
+# Run a command inside the target: directly for /, through chroot for another root. In a chroot the
+# build machine's environment stays outside (its CA-bundle or pip settings name files that the
+# target does not have), except proxy settings.
 in_target() {
-  if [ -z "$T" ]; then "$@"; else chroot "$ROOT" "$@"; fi
+  if [ -z "$T" ]; then "$@"; return; fi
+  local keep=() var
+  for var in http_proxy https_proxy no_proxy HTTP_PROXY HTTPS_PROXY NO_PROXY; do
+    [ -z "${!var:-}" ] || keep+=("$var=${!var}")
+  done
+  chroot "$ROOT" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LC_ALL=C.UTF-8 \
+    "${keep[@]}" "$@"
 }
 target_has_python() { [ -x "$T/usr/bin/python3" ]; }
 
@@ -151,8 +159,18 @@ build_venv() {
     | tar -C "$T$work" -xf -
   # --system-site-packages: Raspberry Pi OS's python3-lgpio (GPIO on the Pi) is visible in the venv.
   [ -x "$T$VENV_DIR/bin/python" ] || in_target /usr/bin/python3 -m venv --system-site-packages "$VENV_DIR"
-  if ! in_target "$VENV_DIR/bin/python" -m pip install --quiet --no-cache-dir --disable-pip-version-check \
-       --upgrade "$work"; then
+  # Into another root: pip there trusts only the target's CAs. Lend it the build machine's bundle
+  # (which may hold a proxy's CA) for this one command; it is deleted with the work directory.
+  local pip_env=()
+  if [ -n "$T" ]; then
+    local bundle=${PIP_CERT:-${SSL_CERT_FILE:-/etc/ssl/certs/ca-certificates.crt}}
+    if [ -f "$bundle" ]; then
+      cp "$bundle" "$T$work/ca-bundle.crt"
+      pip_env=(env "PIP_CERT=$work/ca-bundle.crt" "SSL_CERT_FILE=$work/ca-bundle.crt")
+    fi
+  fi
+  if ! in_target "${pip_env[@]}" "$VENV_DIR/bin/python" -m pip install --quiet --no-cache-dir \
+       --disable-pip-version-check --upgrade "$work"; then
     rm -rf "${T:?}$work"
     echo "install.sh: pip could not install callerid into $VENV_DIR (network? see above)" >&2
     return 1

@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# mmdebstrap customize hook for the callerid image: $1 is the finished Debian arm64 tree.
+# Installs callerid with install.sh (the same installer as on an existing Pi), lays the files from
+# firmware/rootfs over the tree, and sets the image's policy: hostname callerid, SSH off, no
+# passwords, networkd + avahi, first-boot jobs, the Pi boot files pointing at LABEL=RASPIROOT.
+set -euo pipefail
+TREE=${1:?usage: customize-image.sh TREE}
+FW=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+log() { printf '%s customize-image: %s\n' "$(date +%T)" "$*"; }
+
+# Name resolution for pip inside the tree while we build (systemd-resolved's stub is not running).
+resolv=$TREE/etc/resolv.conf
+saved_resolv=$(readlink "$resolv" 2>/dev/null || true)
+rm -f "$resolv"
+cp /etc/resolv.conf "$resolv"
+restore_resolv() {
+  rm -f "$resolv"
+  if [ -n "$saved_resolv" ]; then ln -s "$saved_resolv" "$resolv"; else : > "$resolv"; fi
+}
+trap restore_resolv EXIT
+
+log "installing callerid (install.sh --root; pip runs under emulation)"
+"$FW/install.sh" --root "$TREE" --no-apt --no-start
+
+log "image files and services"
+cp -a "$FW/rootfs/." "$TREE/"
+systemctl --root="$TREE" enable systemd-networkd.service systemd-resolved.service avahi-daemon.service \
+  callerid-firstboot.service callerid-setup-code.service >/dev/null 2>&1
+systemctl --root="$TREE" disable ssh.service >/dev/null 2>&1 || true
+systemctl --root="$TREE" mask ssh.socket >/dev/null 2>&1 || true
+# No SSH host keys in an image (every card would share them): made on the Pi when SSH is switched on.
+rm -f "$TREE"/etc/ssh/ssh_host_*
+# No passwords: root is locked; access is through the website, or SSH with a key from the boot partition.
+usermod --root "$TREE" --lock root
+# An empty machine-id: systemd makes a unique one on first boot (and runs first-boot presets).
+: > "$TREE/etc/machine-id"
+rm -f "$TREE/var/lib/dbus/machine-id"
+resolv_link=../run/systemd/resolve/stub-resolv.conf
+[ -e "$TREE/usr/lib/systemd/systemd-resolved" ] && saved_resolv=$resolv_link
+
+# The Pi's boot files: root by label (the same on the SD card and under qemu), boot log on HDMI and
+# serial. Re-running raspi-firmware's hook rewrites cmdline.txt/config.txt; no initramfs rebuild.
+cat >> "$TREE/etc/default/raspi-firmware" <<'EOF'
+
+# callerid image
+ROOTPART="LABEL=RASPIROOT"
+CONSOLES="ttyS1,115200 tty0"
+EOF
+chroot "$TREE" env DEB_MAINT_PARAMS=configure /etc/kernel/postinst.d/z50-raspi-firmware
+log "boot partition: $(ls "$TREE/boot/firmware" | wc -l) files; cmdline: $(cat "$TREE/boot/firmware/cmdline.txt")"

@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# Boot the callerid image under qemu-system-aarch64 with the image's OWN kernel and initrd (read from
+# its boot partition with mtools, no mounting) until callerid.service reports ready on the serial
+# console, then check that the family website answers. Prints the boot-to-ready time.
+#
+#   firmware/image-test.sh [IMAGE]     (TIMEOUT seconds, default 1800; MEM MiB, default 512 like a Zero 2 W)
+#
+# The guest's network is qemu's user-mode NAT with restrict=on: it gets a DHCP lease but cannot reach
+# anything outside; only the website port is forwarded to 127.0.0.1 on this machine.
+set -euo pipefail
+
+FW=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+IMG=${1:-$FW/out/callerid-arm64.img}
+TIMEOUT=${TIMEOUT:-1800}
+MEM=${MEM:-512}
+[ -f "$IMG" ] || { echo "image-test: no image at $IMG (make image first)" >&2; exit 1; }
+command -v qemu-system-aarch64 >/dev/null || { echo "image-test: qemu-system-aarch64 missing (qemu-system-arm)" >&2; exit 1; }
+
+work=$(mktemp -d)
+qemu_pid=""
+cleanup() {
+  [ -z "$qemu_pid" ] || kill "$qemu_pid" 2>/dev/null || true
+  [ -z "$qemu_pid" ] || wait "$qemu_pid" 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+# A throwaway copy, 1 GiB larger than the image, so the first-boot growth of the root fs is exercised.
+cp --sparse=always "$IMG" "$work/disk.img"
+truncate -s +1G "$work/disk.img"
+
+# The kernel and initrd the Pi firmware would load: from the FAT partition (partition 1).
+boot_start=$(sfdisk --dump "$IMG" | awk -F'[=,]' '/^[^ ]+1 :/ {gsub(/ /, "", $2); print $2}')
+fat="$IMG@@$((boot_start * 512))"
+kernel=$(mdir -b -i "$fat" :: | grep -o 'vmlinuz-[^ ]*' | sort -V | tail -n 1)
+initrd=$(mdir -b -i "$fat" :: | grep -o 'initrd.img-[^ ]*' | sort -V | tail -n 1)
+[ -n "$kernel" ] && [ -n "$initrd" ] || { echo "image-test: no kernel/initrd on the boot partition" >&2; exit 1; }
+mcopy -i "$fat" "::$kernel" "$work/vmlinuz"
+mcopy -i "$fat" "::$initrd" "$work/initrd"
+echo "image-test: booting $kernel + $initrd from $(basename "$IMG") ($MEM MiB, 2 CPUs, TCG)"
+
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+console=$work/console.log
+: > "$console"
+started=$(date +%s.%N)
+qemu-system-aarch64 -M virt -cpu cortex-a53 -smp 2 -m "$MEM" \
+  -kernel "$work/vmlinuz" -initrd "$work/initrd" \
+  -append "root=LABEL=RASPIROOT rw rootwait console=ttyAMA0 systemd.show_status=1" \
+  -drive "if=none,id=disk,file=$work/disk.img,format=raw" -device virtio-blk-pci,drive=disk \
+  -netdev "user,id=net,restrict=on,hostfwd=tcp:127.0.0.1:$port-:8080" -device virtio-net-pci,netdev=net \
+  -display none -monitor none -serial "file:$console" &
+qemu_pid=$!
+
+elapsed() { awk -v s="$started" -v n="$(date +%s.%N)" 'BEGIN { printf "%.1f", n - s }'; }
+status=1
+while kill -0 "$qemu_pid" 2>/dev/null; do
+  if grep -aq 'Started .*callerid\.service' "$console"; then status=0; break; fi
+  if grep -aq 'Failed to start .*callerid\.service' "$console"; then status=2; break; fi
+  if [ "$(printf '%.0f' "$(elapsed)")" -ge "$TIMEOUT" ]; then status=3; break; fi
+  sleep 1
+done
+ready=$(elapsed)
+
+echo "---- serial console (last 40 lines) ----"
+tr -d '\r' < "$console" | sed 's/\x1b\[[0-9;]*[A-Za-z]//g' | tail -n 40
+echo "----------------------------------------"
+case $status in
+  0) printf 'image-test: callerid.service ready %.0f s after qemu started\n' "$ready" ;;
+  2) echo "image-test: callerid.service FAILED to start"; exit 1 ;;
+  3) echo "image-test: callerid.service not ready after ${TIMEOUT}s"; exit 1 ;;
+  *) echo "image-test: qemu exited before callerid.service was ready"; exit 1 ;;
+esac
+grep -aq 'root file system grown' "$console" && echo "image-test: first boot grew the root file system" \
+  || echo "image-test: NOTE no root-growth line on the console"
+
+# The family website, through the forwarded port: the first page a family member would open.
+for _ in $(seq 1 120); do
+  code=$(curl -s -o "$work/page.html" -w '%{http_code}' "http://127.0.0.1:$port/" || true)
+  case $code in 200|302|303) break ;; esac
+  sleep 2
+done
+echo "image-test: website answered HTTP ${code:-none} on http://callerid.local:8080/ (forwarded to 127.0.0.1:$port)"
+case ${code:-} in 200|302|303) ;; *) exit 1 ;; esac
+grep -aq 'setup code' "$console" && echo "image-test: setup code shown on the console"
+exit 0

@@ -1,0 +1,196 @@
+"""The spoken warning: the household hears what kind of call this is before picking up.
+
+`SpeechAlerts` is the speaker's `AlertSink`. At `start()` it pre-renders every
+fixed warning (and the digit clips numbers are built from) in a background
+thread, or takes them from the on-disk cache, so that when a call arrives the
+fixed warning starts playing at once while the number part is assembled behind
+it. Warnings play again on every ring until the call ends, the newest call
+always cuts off an older one, and nothing here ever blocks the appliance.
+
+Japanese is spoken by Open JTalk only; English by pyttsx3/espeak-ng. With no
+engine for the configured language the speaker says so once in the log and the
+panel and the call log carry the warning alone.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import Any, Protocol
+
+from callerid.alert.engines import SpeechEngine
+from callerid.alert.player import PlaybackEvent, Player, PlayJob
+from callerid.alert.render import PRERENDER, URGENT, Renderer, RenderSettings, Ticket
+from callerid.alert.warnings import LANGUAGES, clip_texts, spoken_number, warning_text
+from callerid.model import VERDICT_CODES, CallRecord
+
+log = logging.getLogger("callerid.alert.speech")
+
+#: The policy action that asks for the household warning (callerid.policy).
+WARN_ACTION = "warn-household"
+
+
+class SpeechSettings(Protocol):
+    """The fields of callerid.config.SpeechConfig this module reads."""
+
+    enabled: bool
+    language: str
+    volume: float
+    rate: float
+    cache_dir: str
+    repeat: bool
+
+
+def default_cache_dir() -> str:
+    """$CACHE_DIRECTORY (systemd), else ~/.cache/callerid/speech."""
+    if os.environ.get("CACHE_DIRECTORY"):
+        return os.path.join(os.environ["CACHE_DIRECTORY"].split(":")[0], "speech")
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return os.path.join(base, "callerid", "speech")
+
+
+def call_key(record: CallRecord) -> str:
+    """Identifies one call across incoming/ring/ended (the record gains an id after it is stored)."""
+    caller = record.caller
+    return f"{record.received_at}|{caller.number or ''}|{caller.absence or ''}"
+
+
+class SpeechAlerts:
+    """The speaker: pre-rendered, cached, normalised warnings played through ALSA."""
+
+    def __init__(
+        self,
+        config: SpeechSettings | Any,
+        *,
+        player_command: Sequence[str] | str | None = None,
+        engines: Mapping[str, SpeechEngine | None] | None = None,
+        on_playback: Callable[[PlaybackEvent], None] | None = None,
+        repeat_gap: float | None = None,
+    ) -> None:
+        self.enabled = bool(getattr(config, "enabled", True))
+        self.language = _language(getattr(config, "language", "ja"))
+        self.repeat = bool(getattr(config, "repeat", True))
+        self.cache_dir = Path(getattr(config, "cache_dir", None) or default_cache_dir()).expanduser()
+        settings = RenderSettings(
+            rate=_clamp(float(getattr(config, "rate", 0.85)), 0.5, 1.5, "rate"),
+            volume=_clamp(float(getattr(config, "volume", 1.0)), 0.0, 2.0, "volume"),
+        )
+        self.renderer = Renderer(self.cache_dir, settings, engines=engines)
+        player_options: dict[str, Any] = {"on_event": on_playback}
+        if repeat_gap is not None:
+            player_options["repeat_gap"] = repeat_gap
+        self.player = Player(player_command, **player_options)
+        self._prerendered: list[Ticket] = []
+        self._started = False
+        self._lock = threading.Lock()
+        self.last_files: tuple[Path | None, ...] = ()
+
+    # -- AlertSink ----------------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Start the render and player threads and queue every fixed warning; returns at once."""
+        with self._lock:
+            if self._started or not self.enabled:
+                return
+            self._started = True
+        self.renderer.start()
+        self.player.start()
+        lang = self.language
+        # Most serious first: if a call comes in during the first start-up, its warning is likely ready.
+        tickets = [self.renderer.warning(code, lang, PRERENDER) for code in VERDICT_CODES]
+        tickets += [self.renderer.clip(name, lang, PRERENDER) for name in clip_texts(lang)]
+        self._prerendered = tickets
+
+    def incoming(self, record: CallRecord, actions: frozenset[str]) -> None:
+        """Speak the warning if the policy asks for it; a new call always silences the previous one."""
+        if not self.enabled:
+            return
+        if not self._started:
+            self.start()
+        key = call_key(record)
+        if WARN_ACTION not in actions:
+            self.player.stop()
+            return
+        code = record.verdict.verdict
+        parts: list[tuple[str, Ticket]] = [("warning", self.renderer.warning(code, self.language, URGENT))]
+        number = spoken_number(record.verdict.display or record.caller.number)
+        if number is not None and record.caller.number:
+            parts.append(("number", self.renderer.number(number, self.language, URGENT)))
+        self.player.play(PlayJob(call=key, parts=parts, repeat=self.repeat))
+        log.info("warning (%s, %s): %s%s", code, self.language, warning_text(code, self.language),
+                 f" {number.words(self.language)}" if len(parts) > 1 and number else "")
+
+    def ring(self, record: CallRecord) -> None:
+        """The phone rang again: say the warning once more (when `repeat` is on)."""
+        if self.enabled and self.repeat:
+            self.player.again(call_key(record))
+
+    def ended(self, record: CallRecord) -> None:
+        """Answered or stopped ringing: stop speaking about this call."""
+        self.player.stop(call_key(record))
+
+    def silence(self, record: CallRecord | None = None) -> None:
+        """The panel button's acknowledge: stop whatever warning is playing."""
+        self.player.stop(call_key(record) if record is not None else None)
+
+    def close(self) -> None:
+        self.player.close()
+        self.renderer.close()
+
+    # -- helpers for the CLI, the demo and tests -----------------------------------------------
+
+    def wait_ready(self, timeout: float | None = None) -> bool:
+        """Block until the start-up pre-rendering is done (tests, `alert-test`); True when it is."""
+        import time
+
+        deadline = None if timeout is None else time.monotonic() + timeout
+        for ticket in self._prerendered:
+            remaining = None if deadline is None else max(0.0, deadline - time.monotonic())
+            ticket.wait(remaining)
+            if not ticket.done:
+                return False
+        return True
+
+    def warning_file(self, code: str, timeout: float | None = 60.0) -> Path | None:
+        """The WAV for a verdict's fixed warning (rendered now if needed)."""
+        self.renderer.start()
+        return self.renderer.warning(code, self.language, URGENT).wait(timeout)
+
+    def number_file(self, display: str, timeout: float | None = 60.0) -> Path | None:
+        """The WAV reading a displayed number (rendered now if needed)."""
+        number = spoken_number(display)
+        if number is None:
+            return None
+        self.renderer.start()
+        return self.renderer.number(number, self.language, URGENT).wait(timeout)
+
+    def render(self, text: str, lang: str, out_path: str | Path | None = None) -> Path:
+        """Render any sentence (normalised, same voice and rate) to `out_path` or the cache."""
+        return self.renderer.render_now(text, _language(lang), out_path)
+
+    @property
+    def engine_runs(self) -> int:
+        """How many times any engine ran (0 after a restart with a warm cache)."""
+        return self.renderer.rendered
+
+
+def _language(lang: object) -> str:
+    text = str(lang or "ja").lower()
+    if text in LANGUAGES:
+        return text
+    if text.startswith("en"):
+        return "en"
+    log.warning("speech language %r is not supported; speaking Japanese", lang)
+    return "ja"
+
+
+def _clamp(value: float, low: float, high: float, name: str) -> float:
+    if not low <= value <= high:
+        log.warning("speech %s %.2f is outside %.2f..%.2f; using the nearest", name, value, low, high)
+    return min(max(value, low), high)
+
+
+__all__ = ["WARN_ACTION", "PlaybackEvent", "SpeechAlerts", "call_key", "default_cache_dir"]

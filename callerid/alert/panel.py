@@ -1,0 +1,453 @@
+"""The LED panel: lights seen across the room, a buzzer, and one button.
+
+Red means police or blocked, amber caution, green family or friends. Each verdict
+has its own pattern (a fast red blink for a fake police number or a blocked one,
+a slow red blink for a real police number that may be spoofed, amber for
+caution, a short steady green for an allowlisted caller). The last flagged call's
+light stays until someone presses the button, like an answering machine's
+message light, so a call missed while out of the room is still noticed.
+
+The button: a short press acknowledges (lights off, buzzer and speech silenced);
+holding it for `long_press_seconds` puts the last flagged caller on the block
+list (the appliance does the storing, through `on_block_last`).
+
+gpiozero drives the pins: the Pi's own pin factory on a Pi, and gpiozero's
+MockFactory anywhere else, so the same code runs in the demo and the tests.
+`render_text()` draws the panel as one terminal line for the demo.
+"""
+
+from __future__ import annotations
+
+import inspect
+import logging
+import threading
+import time
+import warnings
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from callerid.model import CallRecord
+
+log = logging.getLogger("callerid.alert.panel")
+
+PANEL_ACTION = "panel"
+COLOURS = ("red", "amber", "green")
+
+
+class PanelSettings(Protocol):
+    """The fields of callerid.config.PanelConfig this module reads."""
+
+    enabled: bool
+    red: int
+    amber: int
+    green: int
+    buzzer: int | None
+    button: int | None
+    long_press_seconds: float
+
+
+@dataclass(frozen=True)
+class LightPattern:
+    """How one verdict looks and sounds on the panel."""
+
+    name: str  # shown by render_text, e.g. "fast blink"
+    colour: str  # "red" | "amber" | "green"
+    on_time: float
+    off_time: float | None  # None: steady
+    latch: bool  # stays until acknowledged
+    hold: float | None = None  # steady for this long, then off (not latched)
+    beeps: int = 0  # buzzer beeps at the first ring and at each further ring
+    beep_on: float = 0.15
+    beep_off: float = 0.15
+
+
+FAST_RED = LightPattern("fast blink", "red", 0.15, 0.15, latch=True)
+SLOW_RED = LightPattern("slow blink", "red", 0.7, 0.7, latch=True)
+CAUTION = LightPattern("blink", "amber", 0.5, 1.0, latch=True)
+FAMILY = LightPattern("steady", "green", 1.0, None, latch=False, hold=8.0)
+
+#: verdict code -> pattern (ordinary calls light nothing).
+PATTERNS: dict[str, LightPattern] = {
+    "blocklisted": FAST_RED,  # already hung up by the appliance: no need to sound the buzzer
+    "police-lookalike": LightPattern("fast blink", "red", 0.15, 0.15, latch=True, beeps=3, beep_on=0.15,
+                                     beep_off=0.1),
+    "police-number": LightPattern("slow blink", "red", 0.7, 0.7, latch=True, beeps=2, beep_on=0.3,
+                                  beep_off=0.2),
+    "international": LightPattern("blink", "amber", 0.5, 1.0, latch=True, beeps=1, beep_on=0.2),
+    "withheld": LightPattern("blink", "amber", 0.5, 1.0, latch=True, beeps=1, beep_on=0.2),
+    "unavailable": LightPattern("blink", "amber", 0.5, 1.0, latch=True, beeps=1, beep_on=0.2),
+    "payphone": LightPattern("blink", "amber", 0.5, 1.0, latch=True, beeps=1, beep_on=0.2),
+    "invalid": CAUTION,
+    "allowlisted": FAMILY,
+}
+
+#: Feedback for the button.
+ACK_FLASH = 0.3  # green, once: "acknowledged"
+BLOCKED_SHOW = 1.5  # red steady: "blocked"
+NOTHING_FLASHES = 3  # amber quick flashes: "nothing to block"
+
+
+def choose_pin_factory(explicit: Any = None) -> Any:
+    """The real pin factory on a Pi; gpiozero's MockFactory where there are no GPIO pins.
+
+    Honours an explicit factory, an already chosen `Device.pin_factory`, and
+    $GPIOZERO_PIN_FACTORY; only when gpiozero finds no usable factory at all does
+    it fall back to mock pins (so a Pi with a broken GPIO library is not silently
+    mocked if the user asked for a particular factory: that error is raised).
+    """
+    if explicit is not None:
+        return explicit
+    import os
+
+    from gpiozero import Device
+
+    if Device.pin_factory is not None:
+        return Device.pin_factory
+    if os.environ.get("GPIOZERO_PIN_FACTORY"):
+        Device.ensure_pin_factory()
+        return Device.pin_factory
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # PinFactoryFallback chatter off the Pi
+            Device.ensure_pin_factory()
+    except Exception as exc:  # BadPinFactory: not a Pi (or no GPIO library installed)
+        from gpiozero.pins.mock import MockFactory
+
+        Device.pin_factory = MockFactory()
+        log.info("no GPIO pins here (%s): the LED panel runs on gpiozero's mock pins", exc)
+    return Device.pin_factory
+
+
+def is_mock(factory: Any) -> bool:
+    from gpiozero.pins.mock import MockFactory
+
+    return isinstance(factory, MockFactory)
+
+
+class PanelAlerts:
+    """LEDs, buzzer and button as an AlertSink."""
+
+    def __init__(
+        self,
+        config: PanelSettings | Any,
+        *,
+        on_block_last: Callable[..., None] | None = None,
+        on_acknowledge: Callable[..., None] | None = None,
+        pin_factory: Any = None,
+        patterns: Mapping[str, LightPattern] | None = None,
+    ) -> None:
+        self.patterns: dict[str, LightPattern] = {**PATTERNS, **(patterns or {})}
+        self.enabled = bool(getattr(config, "enabled", True))
+        self.long_press_seconds = float(getattr(config, "long_press_seconds", 2.0))
+        self._pins = {
+            "red": getattr(config, "red", 17),
+            "amber": getattr(config, "amber", 27),
+            "green": getattr(config, "green", 22),
+            "buzzer": getattr(config, "buzzer", 23),
+            "button": getattr(config, "button", 24),
+        }
+        self._on_block_last = on_block_last
+        self._on_acknowledge = on_acknowledge
+        self._factory_arg = pin_factory
+        self.factory: Any = None
+        self.leds: dict[str, Any] = {}
+        self.buzzer: Any = None
+        self.button: Any = None
+        self._lock = threading.RLock()
+        self._shown: dict[str, str] = dict.fromkeys(COLOURS, "off")
+        self._buzz_until = 0.0
+        self._latched: CallRecord | None = None
+        self._last_flagged: CallRecord | None = None
+        self._current: CallRecord | None = None
+        self._green_timer: threading.Timer | None = None
+        self._feedback_timer: threading.Timer | None = None
+        self._held = False
+        self._opened = False
+
+    # -- AlertSink ----------------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Open the pins (mock pins off the Pi); a pin that cannot be opened is skipped, said once."""
+        with self._lock:
+            if self._opened or not self.enabled:
+                return
+            self._opened = True
+            from gpiozero import LED, Button, Buzzer
+
+            self.factory = choose_pin_factory(self._factory_arg)
+            for colour in COLOURS:
+                self.leds[colour] = self._open(LED, colour, self._pins[colour])
+            self.leds = {c: led for c, led in self.leds.items() if led is not None}
+            if self._pins["buzzer"] is not None:
+                self.buzzer = self._open(Buzzer, "buzzer", self._pins["buzzer"])
+            if self._pins["button"] is not None:
+                self.button = self._open(Button, "button", self._pins["button"], pull_up=True,
+                                         hold_time=self.long_press_seconds)
+                if self.button is not None:
+                    self.button.when_held = self._button_held
+                    self.button.when_released = self._button_released
+                    self.button.when_pressed = self._button_pressed
+
+    def incoming(self, record: CallRecord, actions: frozenset[str]) -> None:
+        """Show the call's pattern when the policy asks for the panel; never blocks."""
+        if not self.enabled:
+            return
+        self.start()
+        code = record.verdict.verdict
+        pattern = self.patterns.get(code)
+        with self._lock:
+            self._current = record
+            self._stop_buzzer()
+            if record.verdict.flagged:
+                self._last_flagged = record
+            if PANEL_ACTION not in actions or pattern is None:
+                return
+            if pattern.latch:
+                self._latched = record
+                for colour in ("red", "amber"):  # the panel shows the LAST flagged call
+                    if colour != pattern.colour:
+                        self._set(colour, "off")
+            self._show(pattern)
+            self._beep(pattern)
+
+    def ring(self, record: CallRecord) -> None:
+        """Another ring: sound the buzzer again while the warning is not acknowledged."""
+        with self._lock:
+            if self._current is None or not _same_call(self._current, record):
+                return
+            if self._latched is not None and _same_call(self._latched, record):
+                pattern = self.patterns.get(record.verdict.verdict)
+                if pattern is not None:
+                    self._beep(pattern)
+
+    def ended(self, record: CallRecord) -> None:
+        """The call stopped ringing: the buzzer stops; a flagged call's light stays."""
+        with self._lock:
+            if self._current is not None and _same_call(self._current, record):
+                self._current = None
+                self._stop_buzzer()
+
+    def close(self) -> None:
+        with self._lock:
+            for timer in (self._green_timer, self._feedback_timer):
+                if timer is not None:
+                    timer.cancel()
+            devices = [*self.leds.values(), self.buzzer, self.button]
+            self.leds, self.buzzer, self.button = {}, None, None
+            self._opened = False
+        for device in devices:
+            if device is not None:
+                try:
+                    device.close()
+                except Exception:
+                    log.exception("could not close %r", device)
+
+    # -- the button ----------------------------------------------------------------------------
+
+    def acknowledge(self) -> None:
+        """What a short press does: lights and buzzer off, then tell the appliance (speech stops)."""
+        with self._lock:
+            record = self._latched or self._current
+            self._latched = None
+            self._stop_buzzer()
+            for colour in COLOURS:
+                self._set(colour, "off")
+            self._flash_green()
+        _call(self._on_acknowledge, record, "acknowledge")
+
+    def block_last(self) -> bool:
+        """What a long press does: block the last flagged caller. True when the callback was called."""
+        with self._lock:
+            record = self._last_flagged
+            reason = None
+            if record is None:
+                reason = "no flagged call yet"
+            elif not record.caller.number:
+                reason = "the last flagged caller sent no number"
+            elif record.verdict.verdict == "blocklisted":
+                reason = "the last flagged caller is already on the block list"
+            if reason is not None:
+                log.info("hold-to-block: nothing to block (%s)", reason)
+                self._show_nothing_to_block()
+                return False
+            self._latched = None
+            self._stop_buzzer()
+            self._set("amber", "off")
+            self._show_blocked()
+        log.info("hold-to-block: blocking %s", record.caller.number)
+        _call(self._on_block_last, record, "block the last caller")
+        return True
+
+    @property
+    def last_flagged(self) -> CallRecord | None:
+        return self._last_flagged
+
+    @property
+    def latched(self) -> CallRecord | None:
+        """The flagged call whose light is still on (None once acknowledged)."""
+        return self._latched
+
+    def _button_pressed(self) -> None:
+        self._held = False
+
+    def _button_held(self) -> None:
+        self._held = True
+        try:
+            self.block_last()
+        except Exception:
+            log.exception("long press failed")
+
+    def _button_released(self) -> None:
+        if self._held:  # the long press already acted
+            self._held = False
+            return
+        try:
+            self.acknowledge()
+        except Exception:
+            log.exception("button press failed")
+
+    # -- drawing -------------------------------------------------------------------------------
+
+    def render_text(self) -> str:
+        """The panel as one terminal line, e.g. `red=fast blink  amber=off  green=off  buzzer=off | ...`."""
+        with self._lock:
+            lights = "  ".join(f"{c}={self._shown[c]}" for c in COLOURS)
+            buzzer = "beeping" if time.monotonic() < self._buzz_until else "off"
+            latched = self._latched
+            text = f"{lights}  buzzer={buzzer}"
+            if latched is not None:
+                shown = latched.verdict.display or latched.caller.number or _absence(latched)
+                text += f" | unacknowledged: {latched.verdict.verdict} {_printable(shown)}"
+            if self._opened and self.factory is not None and is_mock(self.factory):
+                text += " | mock pins"
+            press = f"press=acknowledge, hold {self.long_press_seconds:g}s=block last flagged"
+            return f"{text} | {press}"
+
+    # -- internals (lock held) -----------------------------------------------------------------
+
+    def _open(self, cls: Any, name: str, pin: int, **kwargs: Any) -> Any:
+        try:
+            return cls(pin, pin_factory=self.factory, **kwargs)
+        except Exception as exc:  # pin in use, no permission, invalid number
+            log.warning("LED panel: cannot open the %s on GPIO%s (%s); going on without it", name, pin, exc)
+            return None
+
+    def _set(self, colour: str, state: str) -> None:
+        led = self.leds.get(colour)
+        if state == "off" and led is not None:
+            led.off()
+        self._shown[colour] = state
+        if colour == "green" and state == "off" and self._green_timer is not None:
+            self._green_timer.cancel()
+            self._green_timer = None
+
+    def _show(self, pattern: LightPattern) -> None:
+        led = self.leds.get(pattern.colour)
+        if pattern.colour == "green" and self._green_timer is not None:
+            self._green_timer.cancel()
+            self._green_timer = None
+        if led is not None:
+            if pattern.off_time is None:
+                led.on()
+            else:
+                led.blink(on_time=pattern.on_time, off_time=pattern.off_time, background=True)
+        self._shown[pattern.colour] = pattern.name
+        if pattern.hold is not None:
+            timer = threading.Timer(pattern.hold, self._hold_over, (pattern.colour,))
+            timer.daemon = True
+            if pattern.colour == "green":
+                self._green_timer = timer
+            timer.start()
+
+    def _hold_over(self, colour: str) -> None:
+        with self._lock:
+            if colour == "green":
+                self._green_timer = None
+            self._set(colour, "off")
+
+    def _beep(self, pattern: LightPattern) -> None:
+        if pattern.beeps <= 0:
+            return
+        self._buzz_until = time.monotonic() + pattern.beeps * (pattern.beep_on + pattern.beep_off)
+        if self.buzzer is not None:
+            self.buzzer.beep(on_time=pattern.beep_on, off_time=pattern.beep_off, n=pattern.beeps,
+                             background=True)
+
+    def _stop_buzzer(self) -> None:
+        self._buzz_until = 0.0
+        if self.buzzer is not None:
+            self.buzzer.off()
+
+    def _flash_green(self) -> None:
+        """One short green blink: the press was felt."""
+        led = self.leds.get("green")
+        if led is not None:
+            led.blink(on_time=ACK_FLASH, off_time=0.01, n=1, background=True)
+
+    def _show_blocked(self) -> None:
+        self._set("red", "blocked")
+        led = self.leds.get("red")
+        if led is not None:
+            led.on()
+        self._after(BLOCKED_SHOW, lambda: self._set("red", "off"))
+
+    def _show_nothing_to_block(self) -> None:
+        led = self.leds.get("amber")
+        if led is None or self._shown["amber"] != "off":
+            return
+        led.blink(on_time=0.1, off_time=0.1, n=NOTHING_FLASHES, background=True)
+
+    def _after(self, seconds: float, action: Callable[[], None]) -> None:
+        if self._feedback_timer is not None:
+            self._feedback_timer.cancel()
+
+        def run() -> None:
+            with self._lock:
+                if self._latched is None:  # a new flagged call in the meantime keeps its light
+                    action()
+
+        self._feedback_timer = threading.Timer(seconds, run)
+        self._feedback_timer.daemon = True
+        self._feedback_timer.start()
+
+
+def _same_call(a: CallRecord, b: CallRecord) -> bool:
+    def key(r: CallRecord) -> tuple[str, str | None, str | None]:
+        return (r.received_at, r.caller.number, r.caller.absence)
+
+    return key(a) == key(b)
+
+
+def _absence(record: CallRecord) -> str:
+    from callerid.model import ABSENCE_CODES
+
+    return f"({ABSENCE_CODES.get(record.caller.absence or '', 'no number')})"
+
+
+def _printable(text: str) -> str:
+    """The caller controls the number field: keep the terminal line one safe line."""
+    return "".join(ch if ch.isprintable() else "?" for ch in text)[:32]
+
+
+def _call(callback: Callable[..., None] | None, record: CallRecord | None, what: str) -> None:
+    """Call with the record when the callback takes one argument, else with none (INTERFACES.md)."""
+    if callback is None:
+        return
+    try:
+        try:
+            inspect.signature(callback).bind(record)
+            takes_record = True
+        except TypeError:
+            takes_record = False
+        except ValueError:  # no signature (a builtin): assume the simple form
+            takes_record = False
+        if takes_record:
+            callback(record)
+        else:
+            callback()
+    except Exception:
+        log.exception("%s callback failed", what)
+
+
+__all__ = ["PATTERNS", "LightPattern", "PanelAlerts", "choose_pin_factory", "is_mock"]

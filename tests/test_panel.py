@@ -1,0 +1,353 @@
+"""The LED panel on gpiozero's MockFactory: state histories per verdict, the button, the terminal line."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import replace
+
+import pytest
+from alert_helpers import Panel, record, wait_until
+from gpiozero.pins.mock import MockFactory
+
+from callerid.alert import AlertSink
+from callerid.alert.panel import PATTERNS, PanelAlerts, choose_pin_factory
+from callerid.model import VERDICT_CODES, CallRecord
+
+RED, AMBER, GREEN, BUZZER, BUTTON = 17, 27, 22, 23, 24
+SHOWN = frozenset({"panel"})
+
+
+@pytest.fixture
+def factory() -> MockFactory:
+    return MockFactory()
+
+
+@pytest.fixture
+def panel(factory: MockFactory):  # noqa: ANN201
+    calls: dict[str, list] = {"block": [], "ack": []}
+    p = PanelAlerts(
+        Panel(),
+        on_block_last=lambda r: calls["block"].append(r),
+        on_acknowledge=lambda r: calls["ack"].append(r),
+        pin_factory=factory,
+        patterns={"allowlisted": replace(PATTERNS["allowlisted"], hold=0.3)},
+    )
+    p.calls = calls  # type: ignore[attr-defined]
+    p.start()
+    yield p
+    p.close()
+
+
+def _clear(factory: MockFactory) -> None:
+    for pin in (RED, AMBER, GREEN, BUZZER):
+        factory.pin(pin).clear_states()
+
+
+def _intervals(factory: MockFactory, pin: int) -> list[tuple[float, bool]]:
+    """(seconds the pin spent in the previous state, new state) for each change after the first."""
+    return [(s.timestamp, s.state) for s in factory.pin(pin).states[1:]]
+
+
+def _on_times(factory: MockFactory, pin: int) -> list[float]:
+    """How long the pin stayed high each time it went high (completed pulses only)."""
+    changes = _intervals(factory, pin)
+    return [t for (t, state) in changes[1:] if state is False]
+
+
+def _show(panel: PanelAlerts, factory: MockFactory, call: CallRecord, seconds: float) -> None:
+    _clear(factory)
+    panel.incoming(call, SHOWN)
+    time.sleep(seconds)
+
+
+# -- patterns per verdict --------------------------------------------------------------------------
+
+
+def test_police_lookalike_fast_red_blink_and_three_beeps(panel: PanelAlerts, factory: MockFactory) -> None:
+    _show(panel, factory, record("police-lookalike", "+12025550110", "+1 202-555-0110"), 1.3)
+    red_pulses = _on_times(factory, RED)
+    assert len(red_pulses) >= 3 and all(0.1 < t < 0.3 for t in red_pulses)  # 0.15 s on
+    factory.pin(BUZZER).assert_states([False, True, False, True, False, True, False])  # exactly three beeps
+    assert len(factory.pin(BUZZER).states) == 7
+    assert factory.pin(AMBER).states[-1].state is False and len(factory.pin(AMBER).states) == 1
+    assert factory.pin(GREEN).states[-1].state is False and len(factory.pin(GREEN).states) == 1
+
+
+def test_police_number_slow_red_blink_and_two_beeps(panel: PanelAlerts, factory: MockFactory) -> None:
+    _show(panel, factory, record("police-number", "0335814321", "03-3581-4321"), 2.2)
+    red_pulses = _on_times(factory, RED)
+    assert red_pulses and all(0.55 < t < 0.95 for t in red_pulses)  # 0.7 s on
+    assert len(factory.pin(BUZZER).states) == 5  # two beeps
+    assert len(factory.pin(AMBER).states) == 1
+
+
+def test_blocked_caller_fast_red_without_buzzer(panel: PanelAlerts, factory: MockFactory) -> None:
+    _show(panel, factory, record("blocklisted"), 0.8)
+    assert len(_on_times(factory, RED)) >= 2
+    assert len(factory.pin(BUZZER).states) == 1  # blocked already: no alarm
+
+
+@pytest.mark.parametrize("code", ["international", "withheld", "unavailable", "payphone", "invalid"])
+def test_caution_calls_blink_amber(code: str, panel: PanelAlerts, factory: MockFactory) -> None:
+    absence = {"withheld": "P", "unavailable": "O", "payphone": "C"}.get(code)
+    seconds = 1.8 if code == "international" else 0.65  # the full cycle once; the start for the others
+    _show(panel, factory, record(code, None if absence else "0335814321", absence=absence), seconds)
+    factory.pin(AMBER).assert_states([False, True, False, True])
+    if code == "international":
+        assert len(factory.pin(AMBER).states) == 4
+        assert all(0.35 < t < 0.7 for t in _on_times(factory, AMBER))  # 0.5 s on, 1 s off
+    else:
+        assert len(factory.pin(AMBER).states) == 3  # on 0.5 s, then off
+    assert len(factory.pin(RED).states) == 1 and len(factory.pin(GREEN).states) == 1
+    beeps = (len(factory.pin(BUZZER).states) - 1) // 2
+    assert beeps == (0 if code == "invalid" else 1)
+
+
+def test_family_call_green_steady_briefly_then_off(panel: PanelAlerts, factory: MockFactory) -> None:
+    _show(panel, factory, record("allowlisted"), 0.0)
+    assert factory.pin(GREEN).state is True
+    assert wait_until(lambda: factory.pin(GREEN).state is False, 2)
+    states = factory.pin(GREEN).states
+    assert [s.state for s in states] == [False, True, False]
+    assert 0.25 < states[2].timestamp < 0.6  # the hold (0.3 s in this test; 8 s by default)
+    assert panel.latched is None
+
+
+def test_ordinary_call_lights_nothing(panel: PanelAlerts, factory: MockFactory) -> None:
+    _show(panel, factory, record("ordinary"), 0.3)
+    for pin in (RED, AMBER, GREEN, BUZZER):
+        assert len(factory.pin(pin).states) == 1
+
+
+def test_no_panel_action_no_light(panel: PanelAlerts, factory: MockFactory) -> None:
+    _clear(factory)
+    panel.incoming(record("police-number"), frozenset({"warn-household"}))
+    time.sleep(0.3)
+    for pin in (RED, AMBER, GREEN, BUZZER):
+        assert len(factory.pin(pin).states) == 1
+
+
+def test_every_verdict_has_a_defined_look() -> None:
+    assert set(PATTERNS) | {"ordinary"} == set(VERDICT_CODES)
+    assert {p.colour for c, p in PATTERNS.items() if c.startswith("police") or c == "blocklisted"} == {"red"}
+    assert PATTERNS["allowlisted"].colour == "green" and not PATTERNS["allowlisted"].latch
+
+
+# -- latching, rings, end of call -----------------------------------------------------------------
+
+
+def test_flagged_light_stays_until_acknowledged(panel: PanelAlerts, factory: MockFactory) -> None:
+    call = record("police-number")
+    _show(panel, factory, call, 0.1)
+    panel.ended(call)
+    _clear(factory)
+    time.sleep(1.6)
+    assert len(factory.pin(RED).states) >= 3  # still blinking long after the call ended
+    assert len(factory.pin(BUZZER).states) == 1  # but the buzzer stopped with the call
+    assert panel.latched is call
+    panel.acknowledge()
+    time.sleep(0.05)
+    _clear(factory)
+    time.sleep(0.8)
+    assert len(factory.pin(RED).states) == 1 and factory.pin(RED).state is False
+
+
+def test_each_ring_beeps_again(panel: PanelAlerts, factory: MockFactory) -> None:
+    call = record("police-lookalike", "+12025550110")
+    _show(panel, factory, call, 0.9)
+    _clear(factory)
+    panel.ring(call)
+    time.sleep(0.9)
+    assert len(factory.pin(BUZZER).states) == 7  # three more beeps
+    panel.ring(record("police-lookalike", "+12025550110"))  # a different call's ring: ignored
+    time.sleep(0.2)
+    assert len(factory.pin(BUZZER).states) == 7
+
+
+def test_newest_flagged_call_replaces_the_light(panel: PanelAlerts, factory: MockFactory) -> None:
+    police = record("police-number")
+    _show(panel, factory, police, 0.1)
+    withheld = record("withheld", None, absence="P")
+    panel.ended(police)
+    _show(panel, factory, withheld, 0.8)
+    assert factory.pin(RED).state is False and len(factory.pin(RED).states) <= 2
+    assert len(factory.pin(AMBER).states) >= 2
+    assert panel.latched is withheld and panel.last_flagged is withheld
+
+
+def test_family_call_does_not_clear_a_waiting_warning(panel: PanelAlerts, factory: MockFactory) -> None:
+    police = record("police-lookalike", "+12025550110")
+    _show(panel, factory, police, 0.1)
+    panel.ended(police)
+    _show(panel, factory, record("allowlisted"), 0.6)
+    assert len(_on_times(factory, RED)) >= 1
+    assert panel.latched is police and panel.last_flagged is police
+
+
+# -- the button -------------------------------------------------------------------------------------
+
+
+def _press(factory: MockFactory, seconds: float) -> None:
+    button = factory.pin(BUTTON)
+    button.drive_low()
+    time.sleep(seconds)
+    button.drive_high()
+
+
+def test_short_press_acknowledges_and_silences(panel: PanelAlerts, factory: MockFactory) -> None:
+    call = record("police-lookalike", "+12025550110")
+    _show(panel, factory, call, 0.2)
+    _press(factory, 0.05)
+    assert panel.calls["ack"] == [call]  # type: ignore[attr-defined]
+    assert panel.calls["block"] == []  # type: ignore[attr-defined]
+    assert panel.latched is None
+    assert factory.pin(BUZZER).state is False
+    time.sleep(0.1)
+    _clear(factory)
+    time.sleep(0.5)
+    assert len(factory.pin(RED).states) == 1 and factory.pin(RED).state is False
+    assert "buzzer=off" in panel.render_text() and "red=off" in panel.render_text()
+
+
+def test_long_press_blocks_the_last_flagged_caller(panel: PanelAlerts, factory: MockFactory) -> None:
+    fraud = record("police-lookalike", "+12025550110", "+1 202-555-0110")
+    _show(panel, factory, fraud, 0.1)
+    panel.ended(fraud)
+    _show(panel, factory, record("ordinary", "0355559999"), 0.05)  # an ordinary call afterwards
+    _press(factory, 0.5)  # hold_time 0.3 s in this test
+    assert panel.calls["block"] == [fraud]  # type: ignore[attr-defined]
+    assert panel.calls["ack"] == []  # the release after a hold is not also a short press
+    assert factory.pin(RED).state is True and "red=blocked" in panel.render_text()
+    assert panel.latched is None
+
+
+@pytest.mark.parametrize(
+    "last",
+    [None, record("withheld", None, absence="P"), record("blocklisted", "0355550000")],
+    ids=["nothing-yet", "no-number", "already-blocked"],
+)
+def test_long_press_with_nothing_to_block(last: CallRecord | None, panel: PanelAlerts,
+                                          factory: MockFactory) -> None:
+    if last is not None:
+        _show(panel, factory, last, 0.05)
+        panel.acknowledge()
+    _clear(factory)
+    _press(factory, 0.5)
+    assert panel.calls["block"] == []  # type: ignore[attr-defined]
+    time.sleep(0.8)
+    assert len(factory.pin(AMBER).states) >= 6  # three quick amber flashes: "nothing to block"
+
+
+def test_callbacks_without_arguments_work_too(factory: MockFactory) -> None:
+    """INTERFACES.md's form: on_block_last() takes nothing (the appliance knows the last flagged call)."""
+    hits: list[str] = []
+    panel = PanelAlerts(Panel(), on_block_last=lambda: hits.append("block"),
+                        on_acknowledge=lambda: hits.append("ack"), pin_factory=factory)
+    panel.start()
+    panel.incoming(record("police-number", "0335814321"), SHOWN)
+    _press(factory, 0.05)
+    _press(factory, 0.5)
+    panel.close()
+    assert hits == ["ack", "block"]
+
+
+def test_block_callback_through_a_real_store(tmp_path, factory: MockFactory) -> None:  # noqa: ANN001
+    store_module = pytest.importorskip("callerid.store")
+    store = store_module.Store(tmp_path / "calls.db")
+    def block(r: CallRecord) -> None:
+        store.add_list_entry("block", r.caller.number, "panel button")
+
+    panel = PanelAlerts(Panel(), pin_factory=factory, on_block_last=block)
+    panel.start()
+    panel.incoming(record("police-lookalike", "+12025550110"), SHOWN)
+    _press(factory, 0.5)
+    panel.close()
+    entries = store.list_entries("block")
+    store.close()
+    assert [e.label for e in entries] == ["panel button"]
+    assert "12025550110" in entries[0].pattern
+
+
+def test_a_failing_callback_does_not_break_the_button(factory: MockFactory) -> None:
+    def boom(_record: CallRecord) -> None:
+        raise RuntimeError("store is locked")
+
+    panel = PanelAlerts(Panel(), on_acknowledge=boom, on_block_last=boom, pin_factory=factory)
+    panel.start()
+    panel.incoming(record("police-number"), SHOWN)
+    _press(factory, 0.05)
+    _press(factory, 0.5)
+    panel.incoming(record("withheld", None, absence="P"), SHOWN)
+    assert panel.latched is not None
+    panel.close()
+
+
+# -- drawing, pins, contract -------------------------------------------------------------------------
+
+
+def test_render_text_is_one_safe_line(panel: PanelAlerts, factory: MockFactory) -> None:
+    hostile = record("police-lookalike", "+1202\n5550110", "+1 202\x1b[2J\n555-0110")
+    panel.incoming(hostile, SHOWN)
+    line = panel.render_text()
+    assert "\n" not in line and "\x1b" not in line
+    assert "red=fast blink" in line and "unacknowledged: police-lookalike" in line
+    assert "buzzer=beeping" in line and "mock pins" in line
+
+
+def test_missing_buzzer_and_button_are_fine(factory: MockFactory) -> None:
+    panel = PanelAlerts(Panel(buzzer=None, button=None), pin_factory=factory)
+    panel.start()
+    panel.incoming(record("police-lookalike", "+12025550110"), SHOWN)
+    time.sleep(0.4)
+    assert len(factory.pin(RED).states) > 1
+    assert panel.buzzer is None and panel.button is None
+    panel.close()
+
+
+def test_a_pin_that_cannot_be_opened_is_skipped(factory: MockFactory) -> None:
+    from gpiozero import LED
+
+    squatter = LED(RED, pin_factory=factory)  # another program holds GPIO17
+    panel = PanelAlerts(Panel(), pin_factory=factory)
+    panel.start()
+    assert "red" not in panel.leds and "amber" in panel.leds
+    panel.incoming(record("police-number"), SHOWN)
+    assert "red=slow blink" in panel.render_text()
+    panel.close()
+    squatter.close()
+
+
+def test_off_the_pi_the_default_factory_is_mock(monkeypatch: pytest.MonkeyPatch) -> None:
+    from gpiozero import Device
+
+    monkeypatch.delenv("GPIOZERO_PIN_FACTORY", raising=False)
+    monkeypatch.setattr(Device, "pin_factory", None)
+    try:
+        with open("/proc/device-tree/model", "rb") as f:
+            if b"Raspberry Pi" in f.read():
+                pytest.skip("this is a Raspberry Pi: the real factory is expected")
+    except OSError:
+        pass
+    factory = choose_pin_factory()
+    assert isinstance(factory, MockFactory)
+    assert Device.pin_factory is factory
+
+
+def test_disabled_panel_opens_no_pins(factory: MockFactory) -> None:
+    panel = PanelAlerts(Panel(enabled=False), pin_factory=factory)
+    panel.start()
+    panel.incoming(record("police-number"), SHOWN)
+    assert panel.leds == {} and len(factory.pin(RED).states) == 1
+    panel.close()
+
+
+def test_panel_is_an_alert_sink(factory: MockFactory) -> None:
+    assert isinstance(PanelAlerts(Panel(), pin_factory=factory), AlertSink)
+
+
+def test_works_with_the_real_panel_config(factory: MockFactory) -> None:
+    config = pytest.importorskip("callerid.config")
+    panel = PanelAlerts(config.PanelConfig(), pin_factory=factory)
+    panel.start()
+    assert panel.long_press_seconds == 2.0 and set(panel.leds) == {"red", "amber", "green"}
+    panel.close()

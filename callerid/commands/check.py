@@ -1,0 +1,206 @@
+"""`callerid check NUMBER... [--json] [--file F]`: the verdict for each number, as the appliance decides it.
+
+Numbers come as arguments and/or one per line from a file (`-` reads stdin), in any shape a
+display or a person might write (`03-3581-4321`, `+81 3 3581 4321`, `０３…`, `P`). The
+police directory, the configuration and the family's lists are loaded once, so checking a
+few thousand numbers costs a fraction of a second. `--json` prints DESIGN.md's object per
+input, in input order, as each is decided; without it, an aligned table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import sys
+import unicodedata
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from callerid.model import Verdict
+    from callerid.screen.engine import ScreenConfig
+    from callerid.screen.lists import FamilyLists
+
+#: Widest input shown in the table (longer inputs are cut with an ellipsis; JSON keeps them whole).
+INPUT_WIDTH = 24
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "numbers", nargs="*", metavar="NUMBER", help="a displayed number, or an absence code P, O, C or S"
+    )
+    parser.add_argument("--json", action="store_true", help="one JSON object per input, in input order")
+    parser.add_argument(
+        "--file",
+        "-f",
+        metavar="F",
+        action="append",
+        default=[],
+        help="read one number per line from F ('-': stdin)",
+    )
+    parser.add_argument(
+        "--lang",
+        choices=("en", "ja"),
+        default=None,
+        help="language of the table's reasons (default: the config's)",
+    )
+    parser.add_argument("--no-lists", action="store_true", help="ignore the family's allow and block lists")
+
+
+def run(args: argparse.Namespace) -> int:
+    from callerid.cli import CommandError
+    from callerid.screen.engine import screen_display
+
+    if not args.numbers and not args.file:
+        raise CommandError("give at least one NUMBER, or --file F (one number per line; '-' for stdin)")
+    for name in args.file:
+        if name != "-" and not Path(name).is_file():
+            raise CommandError(f"cannot read {name}: no such file")
+    config, lists, language = _settings(args)
+    verdicts = (screen_display(text, lists, config) for text in _inputs(args.numbers, args.file))
+    out = sys.stdout
+    if args.json:
+        for verdict in verdicts:
+            out.write(json.dumps(verdict.to_json(), ensure_ascii=False) + "\n")
+    else:
+        out.write(render_table(list(verdicts), args.lang or language))
+    out.flush()
+    return 0
+
+
+def _settings(args: argparse.Namespace) -> tuple[ScreenConfig, FamilyLists, str]:
+    """Screening settings, the family's lists and the table language, from the configuration."""
+    from callerid.cli import CommandError
+    from callerid.screen.engine import ScreenConfig
+    from callerid.screen.lists import FamilyLists
+
+    try:
+        from callerid.commands._common import load_config_or_fail
+        from callerid.config import ConfigError, screen_config
+    except ImportError:  # a build without the configuration module: the documented defaults
+        return ScreenConfig(), FamilyLists.empty(), "en"
+    cfg = load_config_or_fail(args.config)
+    try:
+        config = screen_config(cfg)
+    except ConfigError as exc:
+        raise CommandError(str(exc)) from None
+    lists = FamilyLists.empty(cfg.region) if args.no_lists else _family_lists(Path(cfg.store.db), cfg.region)
+    language = cfg.language if cfg.language in ("en", "ja") else "en"
+    return config, lists, language
+
+
+def _family_lists(db: Path, region: str) -> FamilyLists:
+    """The lists from the appliance's database when it exists (read-only; never creates it)."""
+    from callerid.cli import CommandError
+    from callerid.screen.lists import FamilyLists
+
+    if not db.is_file():
+        return FamilyLists.empty(region)
+    try:
+        from callerid.store import Store
+    except ImportError:  # a build without the store: nothing to read the lists from
+        return FamilyLists.empty(region)
+    try:
+        store = Store(db, region=region, readonly=True)
+        try:
+            return store.family_lists(region)
+        finally:
+            store.close()
+    except Exception as exc:  # noqa: BLE001 - any store failure becomes one clear line
+        message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise CommandError(f"cannot read the family lists from {db}: {message} (or use --no-lists)") from None
+
+
+def _inputs(numbers: Iterable[str], files: Iterable[str]) -> Iterator[str]:
+    """Arguments first, then each file's non-blank lines, in order."""
+    yield from numbers
+    for name in files:
+        for line in _lines(name):
+            text = line.strip()
+            if text:
+                yield text
+
+
+def _lines(name: str) -> Iterator[str]:
+    """A file's (or stdin's) lines as text: UTF-8, a BOM dropped, undecodable bytes replaced."""
+    from callerid.cli import CommandError
+
+    if name == "-":
+        buffer = getattr(sys.stdin, "buffer", None)
+        if buffer is None:  # a text-only stdin (tests, embedding): read it as it is
+            yield from sys.stdin
+            return
+        wrapper = io.TextIOWrapper(buffer, encoding="utf-8-sig", errors="replace")
+        try:
+            yield from wrapper
+        finally:
+            wrapper.detach()  # leave stdin itself open
+        return
+    try:
+        stream = open(name, encoding="utf-8-sig", errors="replace")  # noqa: SIM115 - closed below
+    except OSError as exc:
+        raise CommandError(f"cannot read {name}: {exc.strerror or exc}") from None
+    with stream:
+        yield from stream
+
+
+# ---------------------------------------------------------------------------------------------
+# The table
+
+
+def _printable(text: str) -> str:
+    """No control characters (a hostile file must not drive the terminal), whitespace folded."""
+    cleaned = "".join("\ufffd" if unicodedata.category(ch) in ("Cc", "Cf") else ch for ch in text)
+    return " ".join(cleaned.split())
+
+
+def _width(text: str) -> int:
+    """Terminal columns: full-width Japanese characters take two."""
+    return sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in text)
+
+
+def _fit(text: str, width: int) -> str:
+    text = _printable(text)
+    if _width(text) <= width:
+        return text
+    out, used = [], 0
+    for ch in text:
+        step = _width(ch)
+        if used + step > width - 1:
+            break
+        out.append(ch)
+        used += step
+    return "".join(out) + "…"
+
+
+def _pad(text: str, width: int) -> str:
+    return text + " " * (width - _width(text))
+
+
+def render_table(verdicts: list[Verdict], lang: str = "en") -> str:
+    """An aligned table: input, verdict, risk, action, display, and the main reason."""
+    header = ("INPUT", "VERDICT", "RISK", "ACTION", "DISPLAY", "REASON")
+    rows = []
+    for v in verdicts:
+        main = v.reasons[0] if v.reasons else None
+        reason = "" if main is None else (main.detail_ja if lang == "ja" and main.detail_ja else main.detail)
+        rows.append(
+            (
+                _fit(v.input, INPUT_WIDTH),
+                v.verdict,
+                str(v.risk),
+                v.action,
+                _fit(v.display, INPUT_WIDTH),
+                _printable(reason),
+            )
+        )
+    widths = [max(_width(row[i]) for row in (header, *rows)) for i in range(len(header) - 1)]
+    lines = []
+    for row in (header, *rows):
+        cells = [
+            _pad(cell, widths[i]) if i != 2 else cell.rjust(widths[i]) for i, cell in enumerate(row[:-1])
+        ]
+        lines.append("  ".join([*cells, row[-1]]).rstrip())
+    return "\n".join(lines) + "\n"

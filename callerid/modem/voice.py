@@ -19,7 +19,7 @@ from callerid.modem.profiles import ModemProfile
 log = logging.getLogger(__name__)
 
 #: DLE events during playback that mean nobody is listening any more.
-CALLER_GONE = frozenset({ord("b"), ord("d"), ord("h")})
+CALLER_GONE = frozenset({ord("b"), ord("d")})
 
 
 class VoiceError(Exception):

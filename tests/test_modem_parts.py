@@ -247,3 +247,16 @@ def test_link_hands_bytes_after_connect_to_the_raw_sink_and_text_after_dle_etx_b
     assert link._result == "OK"
     assert b"".join(raw) == b"\x80\x10\x81"
     assert [line for line in listener.lines if line] == ["RING"]
+
+
+def test_link_caps_a_line_that_never_ends() -> None:
+    listener, port = _Lines(), _Port()
+    link = ModemLink(port, listener, name="test")
+    for _ in range(100):
+        link._receive(b"x" * 1000, 0.0)
+    link._receive(b"\r\nRING\r\n", 0.0)
+    port.close()
+    assert len(link._partial) == 0
+    assert all(len(line) <= 1024 for line in listener.lines)
+    assert sum(len(line) for line in listener.lines[:-1]) == 100_000
+    assert listener.lines[-1] == "RING"

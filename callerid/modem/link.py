@@ -22,6 +22,9 @@ RESULT_CODES = frozenset({"OK", "ERROR", "CONNECT", "NO CARRIER", "BUSY", "NO DI
                           "NO ANSWER", "VCON"})
 NUMERIC_CODES = {"0": "OK", "4": "ERROR", "1": "CONNECT", "3": "NO CARRIER", "6": "NO DIALTONE", "7": "BUSY"}
 TIMEOUT = "timeout"
+#: A "line" longer than this is garbage without line ends: it is handed on in pieces of this size
+#: so a babbling modem cannot grow memory without bound.
+MAX_LINE = 1024
 
 _CONTROL = {c: None for c in range(32) if c != 9} | {0x7F: None}
 
@@ -196,6 +199,10 @@ class ModemLink:
                 self._skip_lf = False
                 return rest
         self._partial += data[start:]
+        while len(self._partial) > MAX_LINE:
+            piece = bytes(self._partial[:MAX_LINE])
+            del self._partial[:MAX_LINE]
+            self._line(clean_line(piece), now)
         return b""
 
     def _line(self, line: str, now: float) -> bool:

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import phonenumbers
-from phonenumbers import CountryCodeSource, NumberParseException, PhoneNumberFormat, PhoneNumberType
+from phonenumbers import CountryCodeSource, NumberParseException, PhoneNumberFormat, PhoneNumberType, re_util
 
 #: Longest display we look at; the NTT field holds 30 characters, a modem line a few more.
 MAX_INPUT_CHARS = 1000
@@ -124,6 +124,27 @@ class Number:
     def home(self) -> bool:
         """The number belongs to the household's own country."""
         return self.country == self.region
+
+
+@lru_cache(maxsize=1)
+def preload_metadata() -> int:
+    """Load phonenumbers' metadata for every region now, at start-up (returns how many).
+
+    phonenumbers loads a country's metadata the first time it sees one of its numbers: a few
+    milliseconds on the call path for the first call from each country. Loading all of it
+    once costs about 0.2 s and under 2 MB here, and keeps every call's screening time flat.
+    It also asks phonenumbers to keep every regular expression it compiles: the `re` module's
+    own cache holds 512, fewer than the numbering plans of the world use, and recompiling an
+    evicted pattern costs a millisecond a call.
+    """
+    enable_cache = getattr(re_util, "enable_pattern_cache", None)
+    if enable_cache is not None:  # phonenumbers >= 8.13.x
+        enable_cache()
+    for region in phonenumbers.SUPPORTED_REGIONS:
+        phonenumbers.PhoneMetadata.metadata_for_region(region)
+    for code in phonenumbers.COUNTRY_CODES_FOR_NON_GEO_REGIONS:
+        phonenumbers.PhoneMetadata.metadata_for_nongeo_region(code)
+    return len(phonenumbers.SUPPORTED_REGIONS) + len(phonenumbers.COUNTRY_CODES_FOR_NON_GEO_REGIONS)
 
 
 def absence_code(text: str) -> str | None:
@@ -359,6 +380,7 @@ __all__ = [
     "absent",
     "key_from_digits",
     "normalise",
+    "preload_metadata",
     "region_facts",
     "split_idd",
     "to_ascii_digits",

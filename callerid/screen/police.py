@@ -35,7 +35,7 @@ from types import MappingProxyType
 
 from callerid.screen.findings import Finding, finding
 from callerid.screen.messages import edit_text, type_text
-from callerid.screen.numbers import Number, normalise, region_facts
+from callerid.screen.numbers import Number, normalise, preload_metadata, region_facts
 
 #: The columns of police_jp.csv; an extra CSV uses the same header (any order).
 COLUMNS = ("kind", "prefecture_ja", "prefecture_en", "name_ja", "number", "source", "confidence")
@@ -273,12 +273,18 @@ def packaged_entries() -> tuple[PoliceEntry, ...]:
 
 @functools.cache
 def default_directory() -> PoliceDirectory:
-    """The packaged directory, built once per process."""
+    """The packaged directory, built once per process (with the number metadata preloaded)."""
+    preload_metadata()
     return PoliceDirectory.build(packaged_entries())
 
 
 def load_directory(extra_csv: str | Path | None = None) -> PoliceDirectory:
-    """The packaged directory plus a family's own rows (extra rows replace packaged ones by number)."""
+    """The packaged directory plus a family's own rows (extra rows replace packaged ones by number).
+
+    Called once at start-up; it also preloads phonenumbers' metadata (`preload_metadata`) so
+    that no call pays for loading a country's numbering plan.
+    """
+    preload_metadata()
     if extra_csv is None or str(extra_csv) == "":
         return default_directory()
     path = Path(extra_csv).expanduser()

@@ -102,3 +102,22 @@ def test_log_in_see_the_flagged_call_block_it_and_find_it_on_lists(served, brows
 
     assert problems == [], f"console errors (CSP violations?): {problems}"
     context.close()
+
+
+@pytest.mark.timeout(120)
+def test_screenshot_script_makes_phone_sized_pages(tmp_path):
+    import importlib.util
+    import struct
+
+    pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed")
+    script = Path(__file__).resolve().parent.parent / "docs" / "make_screenshots.py"
+    spec = importlib.util.spec_from_file_location("make_screenshots", script)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    written = module.make_screenshots(tmp_path, langs=("en",), chromium=CHROMIUM)
+    assert [p.name for p in written] == ["today-en.png", "calls-en.png", "call-en.png", "lists-en.png"]
+    for png in written:
+        header = png.read_bytes()[:24]
+        assert header[:8] == b"\x89PNG\r\n\x1a\n"
+        width, height = struct.unpack(">II", header[16:24])
+        assert (width, height) == (780, 1688), png.name  # 390x844 at device scale 2

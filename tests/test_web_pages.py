@@ -188,7 +188,7 @@ def test_call_page_in_japanese_uses_the_japanese_reason(site):
     token = page_csrf(client, "/")
     client.post("/language", data={"csrf_token": token, "lang": "ja", "next": f"/calls/{ids['police']}"})
     html = text(client.get(f"/calls/{ids['police']}"))
-    assert 'lang="ja"' in html and POLICE_REASON.detail_ja in html and "この番号を拒否する" in html
+    assert 'lang="ja"' in html and POLICE_REASON.detail_ja in html and "この番号を着信拒否する" in html
 
 
 def test_block_from_the_call_page_puts_the_number_on_the_block_list(site):
@@ -208,9 +208,27 @@ def test_block_from_the_call_page_puts_the_number_on_the_block_list(site):
     entries = site.store.list_entries("block")
     assert [(e.pattern, e.label) for e in entries] == [(entries[0].pattern, "pushy seller")]
     html = text(site.client.get(f"/calls/{ids['doctor']}"))
-    assert "added to the Block list" in html and "This number is on the block list" in html
+    assert "added to the Blocked list" in html and "This number is on the block list" in html
     assert "Block this number" not in html
     assert "pushy seller" in text(site.client.get("/lists"))
+
+
+def test_a_prefix_on_the_block_list_counts_for_the_call_page(site):
+    ids = seed_day(site.store)
+    site.store.add_list_entry("block", "03-3765-*", "whole range")
+    html = text(site.client.get(f"/calls/{ids['doctor']}"))
+    assert "This number is on the block list" in html and "Block this number" not in html
+    assert "Trust this number" in html, "an exact allow can still override a blocked range"
+
+
+def test_call_page_shows_the_screening_advice(site):
+    from callerid.screen.messages import advice_text, verdict_text
+
+    ids = seed_day(site.store)
+    html = text(site.client.get(f"/calls/{ids['police']}"))
+    assert "What to do" in html
+    assert advice_text("police-lookalike", "en") in html
+    assert verdict_text("police-lookalike", "en") in html
 
 
 def test_allowing_a_blocked_number_takes_it_off_the_block_list(site):
@@ -256,7 +274,7 @@ def test_lists_add_and_remove(site):
     )
     assert response.status_code == 302
     assert site.store.list_entries("allow") == []
-    assert "removed from the Always allow list" in text(site.client.get("/lists"))
+    assert "removed from the Trusted list" in text(site.client.get("/lists"))
 
 
 def test_lists_refuse_nonsense_with_a_message(site):
@@ -267,13 +285,13 @@ def test_lists_refuse_nonsense_with_a_message(site):
     html = text(site.client.get("/lists"))
     assert "cannot be used" in html and "<script>" not in html
     site.client.post("/lists/add", data={"csrf_token": token, "kind": "grey", "pattern": "0312345678"})
-    assert "Choose the allow or the block list" in text(site.client.get("/lists"))
+    assert "Choose the trusted or the blocked list" in text(site.client.get("/lists"))
 
 
 def test_removing_something_not_listed_says_so(site):
     token = page_csrf(site.client, "/lists")
     site.client.post("/lists/remove", data={"csrf_token": token, "kind": "block", "pattern": "0312345678"})
-    assert "was not on the Block list" in text(site.client.get("/lists"))
+    assert "was not on the Blocked list" in text(site.client.get("/lists"))
 
 
 def test_csv_export_then_import_round_trips_and_defuses_formulas(site):

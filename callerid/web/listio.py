@@ -106,14 +106,45 @@ def export_csv(entries: list[ListEntry]) -> str:
     return out.getvalue()
 
 
+def pattern_display(pattern: str, region: str) -> str:
+    """A stored pattern as the family would write it: `+81337654321` is `03-3765-4321`.
+
+    Only for showing: forms still post the stored pattern, so removal always finds it.
+    """
+    try:
+        from callerid.screen.numbers import normalise, region_facts
+    except ImportError:
+        return pattern
+    try:
+        if pattern.endswith("*"):
+            cc, _idd, trunk, _required = region_facts(region)
+            home = f"+{cc}"
+            if pattern.startswith(home):
+                return f"{trunk}{pattern[len(home):]}"
+            return pattern
+        number = normalise(pattern, region)
+        if number.country == region and number.national:
+            return number.national
+        return number.display or pattern
+    except (ValueError, KeyError):
+        return pattern
+
+
 @dataclass(frozen=True)
 class Membership:
     allowed: bool
     blocked: bool
 
 
-def membership(store: Store, number: str) -> Membership:
-    """Whether `number` is on each list, in the form the Store keeps patterns."""
+def membership(store: Store, number: str, region: str) -> Membership:
+    """Whether `number` is caught by each list, prefixes included, as the screening engine matches."""
+    try:
+        lists = store.family_lists(region)
+        return Membership(allowed=bool(lists.allowed(number)), blocked=bool(lists.blocked(number)))
+    except ImportError:  # no screening package: fall back to the exact stored form
+        pass
+    except ValueError:
+        return Membership(allowed=False, blocked=False)
     try:
         stored = store.normalise_pattern(number)
     except ValueError:

@@ -46,6 +46,7 @@ def call_view(record: CallRecord, lang: str, today: str | None, name_chars: int 
         "flagged": verdict.flagged,
         "blocked": "block" in record.actions,
         "actions": present.action_labels(record.actions, lang),
+        "outcome": present.action_labels(record.actions, lang, quiet=("panel",), empty=False),
         "reviewed": record.reviewed,
     }
 
@@ -110,7 +111,7 @@ def call_detail(call_id: int) -> str:
         abort(404)
     view = call_view(record, lang, None, name_chars=DETAIL_NAME_CHARS)
     number = present.listable_number(record)
-    member = listio.membership(st.store, number) if number else None
+    member = listio.membership(st.store, number, st.config.region) if number else None
     view.update(
         reasons=[present.reason_text(r, lang) for r in record.verdict.reasons],
         advice=present.verdict_advice(record.verdict.verdict, lang),
@@ -140,12 +141,16 @@ def _kind_name(kind: str) -> str:
 def lists() -> str:
     store = state().store
 
+    region = state().config.region
+    household = state().now().tzinfo
+
     def rows(kind: str) -> list[dict[str, Any]]:
         return [
             {
                 "pattern": present.shorten(present.clean_text(e.pattern), listio.MAX_PATTERN),
+                "shown": present.shorten(present.clean_text(listio.pattern_display(e.pattern, region)), 40),
                 "label": present.show(e.label, 60),
-                "added": present.time_text(e.added_at or "", g.lang, None) if e.added_at else "",
+                "added": present.time_text(e.added_at, g.lang, None, tz=household) if e.added_at else "",
             }
             for e in store.list_entries(kind)
         ]
@@ -171,9 +176,10 @@ def list_add() -> Response:
         flash(translate_here("bad_pattern", pattern=shown, reason=reason), "error")
         return redirect(back)
     other = "block" if kind == "allow" else "allow"
+    shown = listio.pattern_display(pattern, st.config.region)
     if st.store.remove_list_entry(other, pattern):
-        flash(translate_here("removed", pattern=pattern, list=_kind_name(other)), "info")
-    flash(translate_here("added", pattern=pattern, list=_kind_name(kind)), "ok")
+        flash(translate_here("removed", pattern=shown, list=_kind_name(other)), "info")
+    flash(translate_here("added", pattern=shown, list=_kind_name(kind)), "ok")
     return redirect(back)
 
 
@@ -181,12 +187,13 @@ def list_add() -> Response:
 def list_remove() -> Response:
     kind = request.form.get("kind", "")
     pattern = present.clean_text(request.form.get("pattern", "")).strip()[: listio.MAX_PATTERN]
+    shown = listio.pattern_display(pattern, state().config.region)
     if kind not in listio.KINDS:
         flash(translate_here("bad_kind"), "error")
     elif state().store.remove_list_entry(kind, pattern):
-        flash(translate_here("removed", pattern=pattern, list=_kind_name(kind)), "ok")
+        flash(translate_here("removed", pattern=shown, list=_kind_name(kind)), "ok")
     else:
-        flash(translate_here("not_on_list", pattern=pattern, list=_kind_name(kind)), "error")
+        flash(translate_here("not_on_list", pattern=shown, list=_kind_name(kind)), "error")
     return redirect(url_for("pages.lists"))
 
 
@@ -245,7 +252,7 @@ def status() -> str:
         "status.html",
         modem_state=present.clean_text(store.get_setting("modem.state") or "")[:40],
         modem_detail=present.clean_text(store.get_setting("modem.detail") or "")[:200],
-        modem_at=present.time_text(modem_at, lang, None) if modem_at else "",
+        modem_at=present.time_text(modem_at, lang, None, tz=st.now().tzinfo) if modem_at else "",
         last=call_view(last, lang, None) if last else None,
         total=info["calls"],
         db_path=present.clean_text(os.fspath(db_path)),

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import unicodedata
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, tzinfo
 
 from callerid.model import CallRecord, Reason
 from callerid.web.i18n import translate
@@ -119,9 +119,12 @@ def reason_text(reason: Reason, lang: str) -> str:
     return clean_text(reason.detail or reason.code)
 
 
-def action_labels(actions: tuple[str, ...] | list[str], lang: str) -> list[str]:
-    labels = [translate(lang, key) for name, key in ACTION_KEYS if name in actions]
-    return labels or [translate(lang, "act_none")]
+def action_labels(
+    actions: tuple[str, ...] | list[str], lang: str, *, quiet: tuple[str, ...] = (), empty: bool = True
+) -> list[str]:
+    """What the appliance did, in words; `quiet` actions are left out (lists skip the lights)."""
+    labels = [translate(lang, key) for name, key in ACTION_KEYS if name in actions and name not in quiet]
+    return labels or ([translate(lang, "act_none")] if empty else [])
 
 
 def number_text(record: CallRecord, lang: str) -> str:
@@ -150,11 +153,17 @@ def parse_time(value: str) -> datetime | None:
         return None
 
 
-def time_text(value: str, lang: str, today: str | None = None) -> str:
-    """`09:30` for today, else `11/25 09:30` (en) or `11月25日 09:30` (ja); the raw text if unparseable."""
+def time_text(value: str, lang: str, today: str | None = None, tz: tzinfo | None = None) -> str:
+    """`09:30` for today, else `2026-11-25 09:30` (en) or `2026年11月25日 09:30` (ja).
+
+    Calls keep the offset they were logged with; `tz` converts times stored in UTC (list
+    entries) to the household's. Unparseable text is shown cleaned and shortened.
+    """
     moment = parse_time(value)
     if moment is None:
         return shorten(clean_text(value), 40)
+    if tz is not None and moment.tzinfo is not None:
+        moment = moment.astimezone(tz)
     clock = moment.strftime("%H:%M")
     if today is not None and moment.date().isoformat() == today:
         return clock

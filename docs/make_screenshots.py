@@ -1,0 +1,163 @@
+#!/usr/bin/env python3
+"""Make the phone-sized screenshots of the family website in docs/screenshots/.
+
+    .venv/bin/python docs/make_screenshots.py [--out docs/screenshots] [--lang ja --lang en]
+
+A day of realistic calls is screened by the real engine and policy, logged in a
+temporary Store, served by the real app under waitress, and photographed by Debian's
+headless Chromium at 390x844 (an iPhone 12-14 sized window) after logging in.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from callerid.config import Config, StoreConfig, WebConfig  # noqa: E402
+from callerid.model import CallerID, CallRecord, ListEntry  # noqa: E402
+
+PHONE = {"width": 390, "height": 844}
+PASSWORD = "screenshot password"
+JST = timezone(timedelta(hours=9))
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+
+#: (minutes before "now", displayed number or absence code, name, reviewed)
+DEMO_CALLS = [
+    (60 * 26, "0663334444", None, False),
+    (60 * 25, "09012345678", None, False),
+    (60 * 23, "0120991234", None, True),
+    (60 * 6 + 40, "0337654321", None, False),  # the family doctor, on the allow list
+    (60 * 5 + 10, "0312345678", None, False),
+    (60 * 4 + 2, "P", None, False),  # withheld
+    (60 * 3 + 15, "0335814321", None, False),  # the real Tokyo police HQ number: may be spoofed
+    (60 * 2 + 48, "+8613901100110", None, False),  # fake police from abroad: blocked
+    (60 + 31, "09087654321", None, False),
+    (25, "+12025550143", "WIRELESS CALLER", False),
+]
+DEMO_LISTS = [
+    ListEntry("allow", "03-3765-4321", "山田クリニック (Dr Yamada)"),
+    ListEntry("allow", "090-8765-4321", "Hanako (daughter)"),
+    ListEntry("block", "0120-99-*", "投資の勧誘 (sales calls)"),
+]
+
+
+def build_demo_store(db_path: Path, now: datetime):  # noqa: ANN201 - returns a Store
+    """A Store holding a realistic day, every call screened by the real engine and policy."""
+    from callerid.policy import Policy
+    from callerid.screen.engine import ScreenConfig, screen
+    from callerid.store import Store
+    from callerid.web import credentials
+
+    store = Store(db_path)
+    for entry in DEMO_LISTS:
+        store.add_list_entry(entry.kind, entry.pattern, entry.label)
+    lists = store.family_lists("JP")
+    config = ScreenConfig()
+    policy = Policy.from_config(Config())
+    for minutes, shown, name, reviewed in DEMO_CALLS:
+        when = now - timedelta(minutes=minutes)
+        absent = shown in ("P", "O", "C", "S")
+        caller = CallerID(
+            format="ntt",
+            number=None if absent else shown,
+            name=name,
+            absence=shown if absent else None,
+            date=when.strftime("%m%d"),
+            time=when.strftime("%H%M"),
+            checksum_ok=True,
+        )
+        verdict = screen(caller, lists, config)
+        actions = tuple(sorted(policy.actions_for(verdict)))
+        record = CallRecord(received_at=when.isoformat(), caller=caller, verdict=verdict, actions=actions)
+        call_id = store.add_call(record)
+        if reviewed:
+            store.mark_reviewed(call_id)
+    credentials.set_password(store, PASSWORD)
+    return store
+
+
+def make_screenshots(
+    out_dir: Path,
+    *,
+    langs: tuple[str, ...] = ("ja", "en"),
+    now: datetime | None = None,
+    chromium: str = "/usr/bin/chromium",
+) -> list[Path]:
+    """Write `today-`, `calls-`, `call-` and `lists-<lang>.png`; return their paths."""
+    from playwright.sync_api import sync_playwright
+
+    from callerid.web import create_app, start_in_thread
+
+    now = now or datetime(2026, 11, 25, 14, 30, tzinfo=JST)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written: list[Path] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        config = Config(
+            store=StoreConfig(db=str(Path(tmp) / "calls.db")),
+            web=WebConfig(host="127.0.0.1", port=0, language="auto"),
+        )
+        store = build_demo_store(Path(config.store.db), now)
+        police_call = next(r.id for r in store.calls(flagged_only=True, limit=50) if "block" in r.actions)
+        app = create_app(config, store, now=lambda: now, announce=lambda code: None)
+        server = start_in_thread(config, store, host="127.0.0.1", port=0, app=app)
+        try:
+            with sync_playwright() as p:
+                browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+                for lang in langs:
+                    context = browser.new_context(
+                        viewport=PHONE,
+                        device_scale_factor=2,
+                        locale="ja-JP" if lang == "ja" else "en-US",
+                        extra_http_headers={"Accept-Language": lang},
+                    )
+                    page = context.new_page()
+                    page.goto(server.url + "/login")
+                    page.fill("#password", PASSWORD)
+                    page.click("button[type=submit].primary")
+                    page.wait_for_url(server.url + "/")
+                    shots = (
+                        ("today", "/"),
+                        ("calls", "/calls"),
+                        ("call", f"/calls/{police_call}"),
+                        ("lists", "/lists"),
+                    )
+                    for name, path in shots:
+                        page.goto(server.url + path)
+                        target = out_dir / f"{name}-{lang}.png"
+                        page.screenshot(path=str(target))
+                        written.append(target)
+                    context.close()
+                browser.close()
+        finally:
+            server.stop()
+            store.close()
+    return written
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
+    parser.add_argument("--lang", action="append", choices=("ja", "en"), help="default: both")
+    parser.add_argument("--chromium", default="/usr/bin/chromium")
+    args = parser.parse_args()
+    for path in make_screenshots(args.out, langs=tuple(args.lang or ("ja", "en")), chromium=args.chromium):
+        print(path.relative_to(ROOT) if path.is_relative_to(ROOT) else path)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

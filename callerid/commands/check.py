@@ -57,7 +57,8 @@ def run(args: argparse.Namespace) -> int:
         raise CommandError("give at least one NUMBER, or --file F (one number per line; '-' for stdin)")
     for name in args.file:
         if name != "-" and not Path(name).is_file():
-            raise CommandError(f"cannot read {name}: no such file")
+            problem = "is a folder" if Path(name).is_dir() else "no such file"
+            raise CommandError(f"cannot read {name}: {problem}")
     config, lists, language = _settings(args)
     verdicts = (screen_display(text, lists, config) for text in _inputs(args.numbers, args.file))
     out = sys.stdout

@@ -74,14 +74,10 @@ def run(args: argparse.Namespace) -> int:
 def _settings(args: argparse.Namespace) -> tuple[ScreenConfig, FamilyLists, str]:
     """Screening settings, the family's lists and the table language, from the configuration."""
     from callerid.cli import CommandError
-    from callerid.screen.engine import ScreenConfig
+    from callerid.commands._common import load_config_or_fail
+    from callerid.config import ConfigError, screen_config
     from callerid.screen.lists import FamilyLists
 
-    try:
-        from callerid.commands._common import load_config_or_fail
-        from callerid.config import ConfigError, screen_config
-    except ImportError:  # a build without the configuration module: the documented defaults
-        return ScreenConfig(), FamilyLists.empty(), "en"
     cfg = load_config_or_fail(args.config)
     try:
         config = screen_config(cfg)
@@ -99,10 +95,8 @@ def _family_lists(db: Path, region: str) -> FamilyLists:
 
     if not db.is_file():
         return FamilyLists.empty(region)
-    try:
-        from callerid.store import Store
-    except ImportError:  # a build without the store: nothing to read the lists from
-        return FamilyLists.empty(region)
+    from callerid.store import Store
+
     try:
         store = Store(db, region=region, readonly=True)
         try:

@@ -111,8 +111,13 @@ def test_pcm_conversion_and_refusals() -> None:
 
 @pytest.mark.parametrize("standard", ["bell202", "v23", "ntt"])
 def test_clean_round_trip_auto_detects_the_standard(standard: str) -> None:
-    caller = CallerID(FORMAT_OF[standard], number="0335814321", name=None if standard == "ntt" else "SATO",
-                      date="1125", time="0930")
+    caller = CallerID(
+        FORMAT_OF[standard],
+        number="0335814321",
+        name=None if standard == "ntt" else "SATO",
+        date="1125",
+        time="0930",
+    )
     records = fsk.decode_audio(recording([burst(caller, standard)]), 8000)
     assert len(records) == 1
     found, got = records[0]

@@ -113,8 +113,9 @@ def test_we_decode_at_least_what_spandsp_decodes_on_the_same_noisy_audio(standar
     wires = []
     for _ in range(8):
         number = "0" + "".join(rng.choice("0123456789") for _ in range(9))
-        caller = CallerID(standard, number=number, name="SUZUKI" if standard != "ntt" else None,
-                          date="1125", time="0930")
+        caller = CallerID(
+            standard, number=number, name="SUZUKI" if standard != "ntt" else None, date="1125", time="0930"
+        )
         wires.append(encode_ntt(caller) if standard == "ntt" else encode_mdmf(caller))
     clean = BRIDGE.transmit([spandsp_input(standard, w) for w in wires], standard)
     noisy = []

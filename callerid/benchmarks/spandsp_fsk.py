@@ -36,9 +36,7 @@ def build(cache_dir: str | Path | None = None) -> Path:
     compiler = shutil.which(os.environ.get("CC", "cc")) or shutil.which("gcc")
     if compiler is None:
         raise OracleUnavailable("no C compiler (install gcc)")
-    if not Path("/usr/include/spandsp.h").exists() and not any(
-        Path("/usr/include").glob("*/spandsp.h")
-    ):
+    if not Path("/usr/include/spandsp.h").exists() and not any(Path("/usr/include").glob("*/spandsp.h")):
         raise OracleUnavailable("spandsp headers not found (install libspandsp-dev)")
     source = SOURCE.read_bytes()
     digest = hashlib.sha256(source).hexdigest()[:12]

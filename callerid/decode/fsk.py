@@ -32,9 +32,8 @@ Everything is pure: samples in, bytes and `CallerID` records out; numpy is impor
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -79,57 +78,7 @@ class Burst:
 
 
 # ---------------------------------------------------------------------------------------------
-# Input: WAV files and sample arrays
-
-
-def read_wav(path: str | Path) -> tuple[np.ndarray, int]:
-    """Read a PCM WAV file as mono float samples (full scale 1.0) and its rate.
-
-    Stereo and multi-channel files are mixed down; 8-bit (unsigned), 16, 24 and 32-bit integer PCM
-    are read. Anything else raises AudioError with one line saying why.
-    """
-    import wave
-
-    import numpy as np
-
-    try:
-        with wave.open(str(path), "rb") as wav:
-            channels = wav.getnchannels()
-            width = wav.getsampwidth()
-            rate = wav.getframerate()
-            frames = wav.readframes(wav.getnframes())
-    except FileNotFoundError:
-        raise AudioError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise AudioError(f"{path}: is a directory") from None
-    except PermissionError:
-        raise AudioError(f"{path}: permission denied") from None
-    except (wave.Error, EOFError) as exc:
-        raise AudioError(f"{path}: not a PCM WAV file ({exc})") from None
-    except OSError as exc:
-        raise AudioError(f"{path}: cannot read ({exc.strerror or exc})") from None
-    if channels < 1:
-        raise AudioError(f"{path}: WAV file has no channels")
-    if rate < MIN_RATE:
-        raise AudioError(f"{path}: sample rate {rate} Hz is too low for caller-ID FSK (need {MIN_RATE})")
-    usable = len(frames) // (width * channels) * width * channels
-    raw = frames[:usable]
-    if width == 1:
-        samples = (np.frombuffer(raw, dtype=np.uint8).astype(np.float64) - 128.0) / 128.0
-    elif width == 2:
-        samples = np.frombuffer(raw, dtype="<i2").astype(np.float64) / 32768.0
-    elif width == 3:
-        b = np.frombuffer(raw, dtype=np.uint8).reshape(-1, 3).astype(np.int32)
-        ints = b[:, 0] | (b[:, 1] << 8) | (b[:, 2] << 16)
-        ints = np.where(ints >= 1 << 23, ints - (1 << 24), ints)
-        samples = ints.astype(np.float64) / float(1 << 23)
-    elif width == 4:
-        samples = np.frombuffer(raw, dtype="<i4").astype(np.float64) / float(1 << 31)
-    else:
-        raise AudioError(f"{path}: unsupported sample width of {width} bytes")
-    if channels > 1:
-        samples = samples.reshape(-1, channels).mean(axis=1)
-    return samples, rate
+# Input: sample arrays (reading WAV files is `callerid.wavfile`'s job: this package does no I/O)
 
 
 def as_float_samples(samples: Any) -> np.ndarray:
@@ -327,7 +276,7 @@ def bit_clock(soft: np.ndarray, max_offset: float = 0.05) -> tuple[float, float]
     blocks = len(y) // CLOCK_BLOCK
     cycles = 1.0 / SPB  # cycles per sample of the line at the nominal rate
     if blocks >= 2:
-        line = (y[: blocks * CLOCK_BLOCK] * np.exp(-2j * np.pi * n[: blocks * CLOCK_BLOCK] / SPB))
+        line = y[: blocks * CLOCK_BLOCK] * np.exp(-2j * np.pi * n[: blocks * CLOCK_BLOCK] / SPB)
         per_block = line.reshape(blocks, CLOCK_BLOCK).sum(axis=1)
         rotation = 0.0  # radians per block, relative to the nominal rate
         lag = 1
@@ -693,29 +642,46 @@ def demodulate(samples: Any, rate: int, standard: str = "auto") -> list[Burst]:
 
     `standard` is "auto" (try all three), "bell202", "v23" (ETSI, 8N1) or "ntt" (V.23, 7E1).
     Never raises on odd audio (noise, silence, clipping, a cut-off burst): it finds nothing.
-    Long recordings are processed in overlapping chunks so memory stays small on a Pi.
+    """
+    return list(demodulate_stream([samples], rate, standard))
+
+
+def demodulate_stream(blocks: Iterable[Any], rate: int, standard: str = "auto") -> Iterator[Burst]:
+    """Like `demodulate` for audio that arrives in blocks of any size (a long file, a recording).
+
+    The audio is processed in chunks of CHUNK_SECONDS that overlap by more than the longest
+    burst, so memory stays small on a Pi and no burst is cut in two or reported twice.
     """
     if standard != "auto" and standard not in STANDARD_NAMES:
         raise ValueError(f"unknown FSK standard {standard!r}; choose auto, {', '.join(STANDARD_NAMES)}")
     if rate < MIN_RATE:
         raise AudioError(f"sample rate {rate} Hz is too low for caller-ID FSK (need {MIN_RATE})")
+    import numpy as np
+
     wanted = STANDARD_NAMES if standard == "auto" else (standard,)
-    x = as_float_samples(samples)
     chunk = int(CHUNK_SECONDS * rate)
     step = chunk - int(OVERLAP_SECONDS * rate)
-    results: list[Burst] = []
-    at = 0
-    while True:
-        piece = x[at : at + chunk]
-        last = at + chunk >= len(x)
-        for burst in _demodulate_chunk(piece, rate, wanted):
-            # A burst that starts in the overlap is left to the next chunk, which sees all of it.
-            if last or burst.start < step / rate:
-                results.append(replace(burst, start=burst.start + at / rate, end=burst.end + at / rate))
-        if last:
-            break
-        at += step
-    return results
+    pending: list[np.ndarray] = []
+    held = 0  # samples in pending
+    at = 0  # sample index of pending[0][0] in the whole recording
+    for block in blocks:
+        samples = as_float_samples(block)
+        pending.append(samples)
+        held += len(samples)
+        while held >= chunk:
+            buffer = np.concatenate(pending)
+            for burst in _demodulate_chunk(buffer[:chunk], rate, wanted):
+                # A burst that starts in the overlap is left to the next chunk, which sees all of it.
+                if burst.start < step / rate:
+                    yield _moved(burst, at / rate)
+            pending, held, at = [buffer[step:]], len(buffer) - step, at + step
+    if held:
+        for burst in _demodulate_chunk(np.concatenate(pending), rate, wanted):
+            yield _moved(burst, at / rate)
+
+
+def _moved(burst: Burst, seconds: float) -> Burst:
+    return replace(burst, start=burst.start + seconds, end=burst.end + seconds)
 
 
 #: Decoding passes over a burst, cheapest first; later passes run only when earlier ones found
@@ -784,8 +750,14 @@ def _fsk_like(seg: np.ndarray, strength: np.ndarray) -> bool:
     return bool(np.median(share) >= FSK_LIKENESS)
 
 
-def _demodulate_burst(seg: np.ndarray, offset: int, modem: str, wanted: Sequence[str],
-                      detector: tuple[np.ndarray, np.ndarray], correct: bool) -> list[Burst]:
+def _demodulate_burst(
+    seg: np.ndarray,
+    offset: int,
+    modem: str,
+    wanted: Sequence[str],
+    detector: tuple[np.ndarray, np.ndarray],
+    correct: bool,
+) -> list[Burst]:
     import numpy as np
 
     soft, strength = detector
@@ -805,8 +777,15 @@ def _demodulate_burst(seg: np.ndarray, offset: int, modem: str, wanted: Sequence
             for hit in hits:
                 start = (offset + t[hit.positions[0]] - SPB) / WORK_RATE
                 end_bit = min(hit.positions[-1] + 9, len(t) - 1)
-                out.append(Burst(hit.standard or modem, bytes(hit.chars), start,
-                                 (offset + t[end_bit]) / WORK_RATE, hit.corrected))
+                out.append(
+                    Burst(
+                        hit.standard or modem,
+                        bytes(hit.chars),
+                        start,
+                        (offset + t[end_bit]) / WORK_RATE,
+                        hit.corrected,
+                    )
+                )
             return out
     return []
 
@@ -842,18 +821,26 @@ def decode_audio(samples: Any, rate: int, standard: str = "auto") -> list[tuple[
     "etsi"), NTT frames to `callerid.decode.ntt.find_frames`. A message the frame decoders
     reject (message waiting, say) gives no record.
     """
+    return list(decode_stream([samples], rate, standard))
+
+
+def decode_stream(
+    blocks: Iterable[Any], rate: int, standard: str = "auto"
+) -> Iterator[tuple[Burst, CallerID]]:
+    """`decode_audio` for audio in blocks (see `demodulate_stream`)."""
+    for burst in demodulate_stream(blocks, rate, standard):
+        yield from records_of(burst)
+
+
+def records_of(burst: Burst) -> list[tuple[Burst, CallerID]]:
+    """The caller-ID records the frame decoders read from one verified burst."""
     from callerid.decode import mdmf, ntt
 
-    out: list[tuple[Burst, CallerID]] = []
-    for burst in demodulate(samples, rate, standard):
-        if burst.standard == "ntt":
-            out.extend((burst, caller) for caller in ntt.find_frames(burst.data))
-            continue
-        # The audio tells Bellcore MDMF (Bell 202) from ETSI (V.23); the bytes alone often cannot.
-        expect = None
-        if burst.data[:1] == b"\x80":
-            expect = "etsi" if burst.standard == "v23" else "mdmf"
-        caller = mdmf.decode_message(burst.data, expect=expect)
-        if caller is not None:
-            out.append((burst, caller))
-    return out
+    if burst.standard == "ntt":
+        return [(burst, caller) for caller in ntt.find_frames(burst.data)]
+    # The audio tells Bellcore MDMF (Bell 202) from ETSI (V.23); the bytes alone often cannot.
+    expect = None
+    if burst.data[:1] == b"\x80":
+        expect = "etsi" if burst.standard == "v23" else "mdmf"
+    caller = mdmf.decode_message(burst.data, expect=expect)
+    return [] if caller is None else [(burst, caller)]

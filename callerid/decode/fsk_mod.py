@@ -43,9 +43,15 @@ STANDARDS: dict[str, Standard] = {
 }
 
 
-def message_bits(data: bytes, standard: str | Standard, *, seizure_bits: int | None = None,
-                 mark_bits: int | None = None, stop_bits: int | None = None,
-                 postamble_bits: int = 5) -> list[int]:
+def message_bits(
+    data: bytes,
+    standard: str | Standard,
+    *,
+    seizure_bits: int | None = None,
+    mark_bits: int | None = None,
+    stop_bits: int | None = None,
+    postamble_bits: int = 5,
+) -> list[int]:
     """The bit sequence on the line (1 = mark), LSB first, start bit 0, stop bits 1."""
     std = STANDARDS[standard] if isinstance(standard, str) else standard
     seizure = std.seizure_bits if seizure_bits is None else seizure_bits
@@ -61,10 +67,21 @@ def message_bits(data: bytes, standard: str | Standard, *, seizure_bits: int | N
     return bits
 
 
-def modulate(data: bytes, standard: str | Standard = "bell202", rate: int = 8000, *,
-             level_dbfs: float = -12.0, seizure_bits: int | None = None, mark_bits: int | None = None,
-             stop_bits: int | None = None, postamble_bits: int = 5, freq_scale: float = 1.0,
-             freq_offset_hz: float = 0.0, baud_scale: float = 1.0, phase: float = 0.0) -> np.ndarray:
+def modulate(
+    data: bytes,
+    standard: str | Standard = "bell202",
+    rate: int = 8000,
+    *,
+    level_dbfs: float = -12.0,
+    seizure_bits: int | None = None,
+    mark_bits: int | None = None,
+    stop_bits: int | None = None,
+    postamble_bits: int = 5,
+    freq_scale: float = 1.0,
+    freq_offset_hz: float = 0.0,
+    baud_scale: float = 1.0,
+    phase: float = 0.0,
+) -> np.ndarray:
     """Phase-continuous FSK audio (float64, full scale 1.0) for one message.
 
     `level_dbfs` is the RMS level relative to a full-scale sine's RMS (so -3 dBFS peaks at 0.71).
@@ -77,8 +94,14 @@ def modulate(data: bytes, standard: str | Standard = "bell202", rate: int = 8000
     if rate < 2 * std.space_hz * max(freq_scale, 1.0) + 200:
         raise ValueError(f"sample rate {rate} Hz is too low for {std.space_hz:.0f} Hz tones")
     bits = np.asarray(
-        message_bits(data, std, seizure_bits=seizure_bits, mark_bits=mark_bits, stop_bits=stop_bits,
-                     postamble_bits=postamble_bits),
+        message_bits(
+            data,
+            std,
+            seizure_bits=seizure_bits,
+            mark_bits=mark_bits,
+            stop_bits=stop_bits,
+            postamble_bits=postamble_bits,
+        ),
         dtype=np.int8,
     )
     baud = BAUD * baud_scale

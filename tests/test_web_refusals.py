@@ -262,3 +262,18 @@ def test_unknown_pages_and_calls_are_404_not_500(site):
         assert client.get(path).status_code == 404, path
     assert client.get("/api/calls/424242").status_code == 404
     assert client.get("/api/calls/424242").get_json() == {"error": "no such call"}
+
+
+def test_a_broken_database_gives_a_plain_500_without_internals(site, caplog):
+    client = site.app.test_client()
+    login(client)
+    site.store.close()  # every Store call now raises StoreError
+    for path in ("/", "/calls", "/api/calls"):
+        response = client.get(path)
+        assert response.status_code == 500, path
+        body = response.get_data(as_text=True)
+        assert "Traceback" not in body and "StoreError" not in body and "calls.db" not in body, path
+        assert response.headers["Content-Security-Policy"] == CONTENT_SECURITY_POLICY
+    assert client.get("/").get_data(as_text=True).count("The call log is safe") == 1
+    assert client.get("/api/calls").get_json() == {"error": "server error"}
+    assert "error serving" in caplog.text, "the cause goes to the log, not the page"

@@ -158,6 +158,10 @@ class Appliance:
 
     # -- family actions from the panel button ----------------------------------------------------
 
+    def reload_lists(self) -> None:
+        """Re-read the family's lists now (after a change made outside the website's usual path)."""
+        self._refresh_lists(force=True)
+
     def block_last_flagged(self) -> None:
         """Put the last flagged caller on the block list (the panel's long press)."""
         self._events.put(_BlockLast())

@@ -62,7 +62,7 @@ def build_runtime(
 
     store = Store(db_path or config.store.db)
     closers: list[Callable[[], None]] = []
-    sinks: list[AlertSink] = list(extra_sinks or [])
+    sinks: list[AlertSink] = []
     appliance_ref: list[Appliance] = []
 
     if config.speech.enabled if speech is None else speech:
@@ -74,6 +74,7 @@ def build_runtime(
         if sink is not None:
             sinks.append(sink)
 
+    sinks.extend(extra_sinks or [])  # after the speaker and panel: a view shows their new state
     modem = config.modem
     options = dict(driver_options or {})
 

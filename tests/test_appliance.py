@@ -118,7 +118,7 @@ def test_tokyo_police_number_is_warned_but_never_blocked(running: Running) -> No
 
 def test_blocklisted_caller_is_hung_up(running: Running) -> None:
     running.runtime.store.add_list_entry("block", "0120-444-555", "seller")
-    running.runtime.appliance._refresh_lists(force=True)
+    running.runtime.appliance.reload_lists()
     running.call(CallerID(format="text", number="0120444555", name="SOLAR JAPAN"))
     call = running.runtime.store.calls()[0]
     assert call.verdict.verdict == "blocklisted"
@@ -127,7 +127,7 @@ def test_blocklisted_caller_is_hung_up(running: Running) -> None:
 
 def test_family_is_allowed_and_ordinary_calls_are_quiet(running: Running) -> None:
     running.runtime.store.add_list_entry("allow", "090-1234-5678", "daughter")
-    running.runtime.appliance._refresh_lists(force=True)
+    running.runtime.appliance.reload_lists()
     running.call(CallerID(format="text", number="09012345678", name="HANAKO"))
     running.call(CallerID(format="text", number="0471230000", name="SATO HANAKO"))
     newest, oldest = running.runtime.store.calls()

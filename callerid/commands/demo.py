@@ -94,6 +94,7 @@ def run(args: argparse.Namespace) -> int:
         )
         for kind, pattern, label in FAMILY_LISTS:
             runtime.store.add_list_entry(kind, pattern, label)
+        runtime.appliance.reload_lists()
         panel = _find_panel(runtime)
         if panel is not None:
             view._panel_line = panel.render_text

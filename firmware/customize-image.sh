@@ -39,12 +39,17 @@ resolv_link=../run/systemd/resolve/stub-resolv.conf
 [ -e "$TREE/usr/lib/systemd/systemd-resolved" ] && saved_resolv=$resolv_link
 
 # The Pi's boot files: root by label (the same on the SD card and under qemu), boot log on HDMI and
-# serial. Re-running raspi-firmware's hook rewrites cmdline.txt/config.txt; no initramfs rebuild.
-cat >> "$TREE/etc/default/raspi-firmware" <<'EOF'
+# serial. raspi-firmware's hooks write cmdline.txt/config.txt and copy kernel, initrd and DTBs.
+grep -q '^# callerid image' "$TREE/etc/default/raspi-firmware" ||
+  printf '\n# callerid image\nROOTPART="LABEL=RASPIROOT"\nCONSOLES="ttyS1,115200 tty0"\n' \
+    >> "$TREE/etc/default/raspi-firmware"
 
-# callerid image
-ROOTPART="LABEL=RASPIROOT"
-CONSOLES="ttyS1,115200 tty0"
-EOF
+# The one initramfs build (build-image.sh deferred every earlier request).
+if [ -e "$TREE/usr/sbin/update-initramfs.distrib" ]; then
+  rm -f "$TREE/usr/sbin/update-initramfs"
+  chroot "$TREE" dpkg-divert --quiet --local --rename --remove /usr/sbin/update-initramfs
+fi
+log "building the initramfs (once; slow under emulation)"
+chroot "$TREE" update-initramfs -c -k all
 chroot "$TREE" env DEB_MAINT_PARAMS=configure /etc/kernel/postinst.d/z50-raspi-firmware
 log "boot partition: $(ls "$TREE/boot/firmware" | wc -l) files; cmdline: $(cat "$TREE/boot/firmware/cmdline.txt")"

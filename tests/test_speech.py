@@ -168,6 +168,22 @@ def test_english_engines_refuse_japanese_text(tmp_path: Path) -> None:
         assert not out.exists()
 
 
+@needs_espeak
+def test_pyttsx3_fallback_sounds_like_the_espeak_program(tmp_path: Path) -> None:
+    """pyttsx3 (libespeak-ng in-process) is the fallback engine: same voice, same lengths, no lost texts."""
+    fallback = Pyttsx3Engine.find()[0]
+    if fallback is None:
+        pytest.skip("pyttsx3 not usable")
+    program = EspeakNgEngine.find()[0]
+    texts = [en for _, en in WARNINGS.values()] + ["zero", "one", "plus"]
+    for i, text in enumerate(texts):
+        a, b = tmp_path / f"a{i}.wav", tmp_path / f"b{i}.wav"
+        fallback.render(text, a, 0.85)
+        program.render(text, b, 0.85)
+        da, db = audio.measure(a).duration, audio.measure(b).duration
+        assert abs(da - db) < 0.15 * db + 0.1, (text, da, db)
+
+
 @needs_open_jtalk
 def test_japanese_is_never_sent_to_espeak(ja_cache: Path, tmp_path: Path) -> None:
     assert isinstance(find_engine("ja")[0], OpenJTalkEngine)

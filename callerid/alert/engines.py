@@ -1,4 +1,4 @@
-"""Text-to-speech engines: Open JTalk for Japanese, pyttsx3/espeak-ng for English.
+"""Text-to-speech engines: Open JTalk for Japanese, espeak-ng (program, or pyttsx3) for English.
 
 One engine per language, chosen by `find_engine`. espeak-ng reads kanji as
 "Chinese letter" one by one, which is worse than silence for a Japanese
@@ -143,7 +143,7 @@ _PYTTSX3_LOCK = threading.Lock()  # pyttsx3's espeak driver is one global engine
 
 
 class Pyttsx3Engine:
-    """English through pyttsx3's espeak driver (libespeak-ng in-process: no program to start)."""
+    """English through pyttsx3's espeak driver (libespeak-ng in-process), when the program is missing."""
 
     name = "pyttsx3"
     language = "en"
@@ -172,12 +172,35 @@ class Pyttsx3Engine:
     def render(self, text: str, out_path: Path, rate: float) -> None:
         text = _english_only(text)
         self.renders += 1
+        try:
+            self._render_once(text, out_path, rate)
+        except EngineError as exc:
+            if "no audio" not in str(exc):
+                raise
+            # pyttsx3 2.99 writes the file when it sees espeak's end-of-message event and only then
+            # appends the samples that came with that event: when a short text arrives in a single
+            # chunk, the file is empty. The chunking depends on timing, so a second try works.
+            self._render_once(text, out_path, rate)
+
+    def _render_once(self, text: str, out_path: Path, rate: float) -> None:
+        finished = threading.Event()
         with _PYTTSX3_LOCK:
-            self._engine.setProperty("voice", self.voice)
-            self._engine.setProperty("rate", round(ESPEAK_DEFAULT_WPM * rate))
-            self._engine.setProperty("volume", 1.0)
-            self._engine.save_to_file(text, str(out_path))
-            self._engine.runAndWait()
+            # libespeak-ng runs in RETRIEVAL mode, which is asynchronous: runAndWait() can return
+            # before the synthesis callback has written the file, and starting the next text then
+            # truncates this one. The driver writes the file before it announces the end, so wait
+            # for that announcement before letting anyone else use the engine.
+            token = self._engine.connect("finished-utterance", lambda **_: finished.set())
+            try:
+                self._engine.setProperty("voice", self.voice)
+                self._engine.setProperty("rate", round(ESPEAK_DEFAULT_WPM * rate))
+                self._engine.setProperty("volume", 1.0)
+                self._engine.save_to_file(text, str(out_path))
+                self._engine.runAndWait()
+                done = finished.wait(RENDER_TIMEOUT)
+            finally:
+                self._engine.disconnect(token)
+        if not done:
+            raise EngineError("pyttsx3 did not finish speaking")
         if not out_path.is_file() or out_path.stat().st_size <= 44:
             raise EngineError("pyttsx3 wrote no audio")
 
@@ -192,7 +215,7 @@ def _quiet_pyttsx3() -> None:
 
 
 class EspeakNgEngine:
-    """English through the `espeak-ng` program (when pyttsx3 is not installed)."""
+    """English through the `espeak-ng` program, one process per text."""
 
     name = "espeak-ng"
     language = "en"
@@ -249,10 +272,14 @@ def find_engine(lang: str) -> tuple[SpeechEngine | None, str]:
     if lang == "ja":
         return OpenJTalkEngine.find()
     if lang == "en":
-        engine, why = Pyttsx3Engine.find()
+        # The espeak-ng program first: pyttsx3 2.99's driver is asynchronous and can return before
+        # the file is written, and loses short texts that arrive in one chunk (see Pyttsx3Engine);
+        # here one alert-test in six lost a warning through it. A process per text is isolated,
+        # has a timeout, and costs nothing that matters (warnings are cached).
+        engine, why = EspeakNgEngine.find()
         if engine is not None:
             return engine, ""
-        fallback, why_not = EspeakNgEngine.find()
+        fallback, why_not = Pyttsx3Engine.find()
         return (fallback, "") if fallback is not None else (None, f"{why}; {why_not}")
     return None, f"no speech engine for language {lang!r}"
 

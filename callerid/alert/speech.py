@@ -75,7 +75,7 @@ class SpeechAlerts:
         self.repeat = bool(getattr(config, "repeat", True))
         self.cache_dir = Path(getattr(config, "cache_dir", None) or default_cache_dir()).expanduser()
         settings = RenderSettings(
-            rate=_clamp(float(getattr(config, "rate", 0.85)), 0.5, 1.5, "rate"),
+            rate=_clamp(float(getattr(config, "rate", 0.85)), 0.3, 2.0, "rate"),
             volume=_clamp(float(getattr(config, "volume", 1.0)), 0.0, 2.0, "volume"),
         )
         self.renderer = Renderer(self.cache_dir, settings, engines=engines)

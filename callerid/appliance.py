@@ -113,6 +113,7 @@ class Appliance:
         self._lists_loaded_at = time.monotonic()
         self._driver = driver_factory(self._events.put)
         self.modem_state = "starting"
+        self._modem_detail = ""
 
     # -- lifecycle -------------------------------------------------------------------------------
 
@@ -227,7 +228,7 @@ class Appliance:
             timings.hangup_at = time.monotonic()
             taken.append("block")
         record = CallRecord(
-            received_at=datetime.now().astimezone().isoformat(timespec="seconds"),
+            received_at=_now_iso(),
             caller=caller,
             verdict=verdict,
             actions=tuple(sorted(actions)),
@@ -273,9 +274,21 @@ class Appliance:
         if state != self.modem_state:
             level = logging.WARNING if state in ("lost", "error") else logging.INFO
             log.log(level, "modem %s%s", state, f": {detail}" if detail else "")
-        self.modem_state = state
+        changed = (state, detail) != (self.modem_state, self._modem_detail)
+        self.modem_state, self._modem_detail = state, detail
+        if changed:
+            self._publish_modem_state(state, detail)
         if self._hooks.on_status is not None:
             self._hooks.on_status(state, detail)
+
+    def _publish_modem_state(self, state: str, detail: str) -> None:
+        """Leave the modem's health where the website's /status page (maybe another process) reads it."""
+        try:
+            self._store.set_setting("modem.state", state)
+            self._store.set_setting("modem.detail", detail)
+            self._store.set_setting("modem.updated_at", _now_iso())
+        except Exception:
+            log.exception("could not record the modem state for the website")
 
     def _do_block_last(self) -> None:
         record = self._last_flagged
@@ -311,6 +324,11 @@ class _Acknowledge:
 
 
 _STOP = object()
+
+
+def _now_iso() -> str:
+    """Wall-clock time with the household's UTC offset, as the log and the website show it."""
+    return datetime.now().astimezone().isoformat(timespec="seconds")
 
 
 def _same_caller(a: CallerID, b: CallerID) -> bool:

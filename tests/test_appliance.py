@@ -189,3 +189,10 @@ def test_panel_long_press_blocks_the_last_flagged_caller(running: Running) -> No
     assert running.sim.wait_for(lambda s: len(running.recorder.finished) >= 1, timeout=5), "call never ended"
     running.call(CallerID(format="text", number="0335814321"))
     assert running.runtime.store.calls()[0].verdict.verdict == "blocklisted"
+
+
+def test_modem_state_is_published_for_the_status_page(running: Running) -> None:
+    store = running.runtime.store
+    assert store.get_setting("modem.state") == "ready"
+    assert "Conexant" in (store.get_setting("modem.detail") or "")
+    assert store.get_setting("modem.updated_at")

@@ -431,6 +431,7 @@ class Store:
         self._connections_lock = threading.Lock()
         self._write_lock = threading.Lock()
         self._closed = False
+        self._immutable = False
         try:
             self._prepare()
         except sqlite3.Error as exc:
@@ -447,20 +448,39 @@ class Store:
 
     # -- connections
 
-    def _connect(self) -> sqlite3.Connection:
-        mode = "ro" if self.readonly else "rwc"
+    def _open(self, query: str) -> sqlite3.Connection:
         conn = sqlite3.connect(
-            f"{self.path.as_uri()}?mode={mode}",
+            f"{self.path.as_uri()}?{query}",
             uri=True,
             timeout=BUSY_TIMEOUT_MS / 1000,
             isolation_level=None,  # we issue BEGIN IMMEDIATE / COMMIT ourselves
             check_same_thread=False,  # only so close() may close other threads' connections
         )
-        conn.row_factory = sqlite3.Row
-        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-        conn.execute(f"PRAGMA synchronous = {'FULL' if self.durable else 'NORMAL'}")
-        conn.execute("PRAGMA foreign_keys = ON")
+        try:
+            conn.row_factory = sqlite3.Row
+            conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            conn.execute(f"PRAGMA synchronous = {'FULL' if self.durable else 'NORMAL'}")
+            conn.execute("PRAGMA foreign_keys = ON")
+            conn.execute("PRAGMA user_version").fetchone()  # opens the file now, so errors surface here
+        except BaseException:
+            conn.close()
+            raise
         return conn
+
+    def _connect(self) -> sqlite3.Connection:
+        if not self.readonly:
+            return self._open("mode=rwc")
+        if not self._immutable:
+            try:
+                return self._open("mode=ro")
+            except sqlite3.OperationalError as exc:
+                # A WAL file needs a -shm file; a user who may only read the folder cannot create one.
+                # With no -wal file there is no writer and nothing uncheckpointed, so reading the
+                # main file as immutable is exact.
+                if "unable to open" not in str(exc).lower() or Path(f"{self.path}-wal").exists():
+                    raise
+                self._immutable = True
+        return self._open("mode=ro&immutable=1")
 
     def _conn(self) -> sqlite3.Connection:
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)

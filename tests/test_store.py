@@ -378,6 +378,17 @@ def test_readonly_open_reads_and_refuses_writes(tmp_path: Path) -> None:
     assert not (tmp_path / "missing.db").exists()
 
 
+def test_readonly_open_works_where_the_reader_cannot_write(tmp_path: Path) -> None:
+    """`callerid log` by a user who may only read /var/lib/callerid, with the appliance stopped."""
+    folder = tmp_path / "state"
+    folder.mkdir()
+    with Store(folder / "calls.db") as writer:
+        call_id = writer.add_call(make_record(name="読める"))
+    with read_only(folder), read_only(folder / "calls.db"), Store.open_readonly(folder / "calls.db") as reader:
+        assert reader.get_call(call_id).caller.name == "読める"
+    assert sorted(p.name for p in folder.iterdir()) == ["calls.db"]  # the reader left nothing behind
+
+
 def test_closed_store_says_so(tmp_path: Path) -> None:
     s = Store(tmp_path / "calls.db")
     s.close()

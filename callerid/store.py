@@ -129,7 +129,7 @@ def _migrate_2(conn: sqlite3.Connection) -> None:
         )
     conn.execute("CREATE INDEX calls_at_utc ON calls (at_utc)")
     conn.execute("CREATE INDEX calls_at_local ON calls (at_local)")
-    conn.execute("CREATE INDEX calls_flagged ON calls (flagged, reviewed)")
+    conn.execute("CREATE INDEX calls_flagged ON calls (flagged)")  # rowid follows: newest-first for free
     conn.execute("CREATE INDEX calls_verdict ON calls (verdict)")
     conn.execute("CREATE INDEX calls_e164 ON calls (e164)")
     conn.execute(

@@ -265,6 +265,22 @@ def _country_code(value: Any) -> str:
     return value.upper()
 
 
+def _profile(value: Any) -> str:
+    name = _string(value)
+    if name == "auto":
+        return name
+    try:
+        from callerid.modem.profiles import PROFILES
+    except ImportError:  # modem package not installed: the driver will say
+        return name
+    if name not in PROFILES:
+        known = ("auto", *PROFILES)
+        hint = difflib.get_close_matches(name, known, n=1)
+        did = f" (did you mean {hint[0]!r}?)" if hint else ""
+        raise _Invalid(f"unknown modem profile {name!r}{did}; choose from {', '.join(known)}")
+    return name
+
+
 def _host(value: Any) -> str:
     text = _string(value)
     try:
@@ -303,7 +319,7 @@ _SECTIONS: dict[str, tuple[type, dict[str, Any]]] = {
         ModemConfig,
         {
             "port": _string,
-            "profile": _string,
+            "profile": _profile,
             "country_code": _country_code,
             "number_display": _choice("auto", "on", "off"),
             "quiet_seconds": _number(0.2, 10),

@@ -132,6 +132,7 @@ def test_config_is_frozen_and_with_db_replaces_the_store_path() -> None:
         ("[modem]\nnumber_display = 'yes'", "modem.number_display: must be one of 'auto', 'on', 'off'"),
         ("[modem]\ncountry_code = 'Japan'", "modem.country_code: must be a two-digit hex T.35 code"),
         ("[modem]\nport = ''", "modem.port: must be a non-empty string"),
+        ("[modem]\nprofile = 'conexnt'", "unknown modem profile 'conexnt' (did you mean 'conexant'?)"),
         ("region = 'ZZ'", "region: 'ZZ' is not a country code"),
         ("region = 'Japan'", "region: must be a two-letter country code"),
         ("language = 'fr'", "language: must be one of 'ja', 'en', not 'fr'"),

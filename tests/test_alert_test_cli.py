@@ -35,6 +35,10 @@ def config(tmp_path: Path, cache: Path) -> str:
     return str(path)
 
 
+#: Every line alert-test prints: the ten warnings, the three "hung up automatically" ones, a number.
+EXPECTED = {*VERDICT_CODES, "police-lookalike-blocked", "blocklisted-blocked", "blocked", "number"}
+
+
 def _wav_lines(out: str) -> dict[str, re.Match[str]]:
     return {m["code"]: m for m in map(LINE.match, out.splitlines()) if m}
 
@@ -51,7 +55,7 @@ def test_alert_test_renders_names_and_shows_every_warning(
     assert main(["alert-test", "--config", config, "--seconds", "0"]) == 0
     out = capsys.readouterr().out
     lines = _wav_lines(out)
-    assert set(lines) == {*VERDICT_CODES, "number"}
+    assert set(lines) == EXPECTED
     for code, match in lines.items():
         path = Path(match["path"])
         assert path.is_file()
@@ -86,7 +90,7 @@ def test_alert_test_without_a_japanese_voice_says_so(
     assert main(["alert-test", "--config", config, "--seconds", "0", "--no-sound",
                  "--cache-dir", str(tmp_path / "c")]) == 1
     out = capsys.readouterr().out
-    assert out.count("no warning: no Japanese voice") == len(VERDICT_CODES)
+    assert out.count("no warning: no Japanese voice") == len(VERDICT_CODES) + 3
     assert out.count("panel: ") == len(VERDICT_CODES)  # the lights still get tested
     assert not list((tmp_path / "c").glob("*.wav"))
 
@@ -101,7 +105,7 @@ def test_alert_test_in_english_as_a_real_process(tmp_path: Path, config: str) ->
     )
     assert done.returncode == 0, done.stderr
     lines = _wav_lines(done.stdout)
-    assert set(lines) == {*VERDICT_CODES, "number"}
+    assert set(lines) == EXPECTED
     assert all("/en-" in m["path"] for m in lines.values())
     assert len([line for line in log_lines(log) if line.startswith("end ")]) == len(lines)
 

@@ -28,6 +28,12 @@ needs_espeak = pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="esp
 #: Loudness every warning must land in after normalisation (gated RMS, dBFS), and the peak ceiling.
 LOUDNESS_BAND = (-21.0, -15.0)
 PEAK_MAX = -0.9
+#: Every fixed warning, and the "hung up automatically" variants (lookalike, blocklisted, any other).
+WARNING_CASES = [(code, False) for code in VERDICT_CODES] + [
+    ("police-lookalike", True), ("blocklisted", True), ("international", True)
+]
+#: What start() renders: 10 warnings, 3 blocked variants, 10 digits, "plus", the intro.
+PRERENDERED = len(VERDICT_CODES) + 3 + 12
 
 
 class Counting:
@@ -59,7 +65,8 @@ def ja_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
     speech = SpeechAlerts(Speech(cache_dir=str(cache)), engines={"ja": ja, "en": None})
     speech.start()
     assert speech.wait_ready(120)
-    assert ja.renders == len(VERDICT_CODES) + 12  # ten warnings, ten digits, "plus", "番号は"
+    # ten warnings, three "hung up automatically" ones, ten digits, "plus", "番号は"
+    assert ja.renders == PRERENDERED
     speech.close()
     return cache
 
@@ -86,11 +93,12 @@ def _speech(cache: Path, tmp_path: Path, language: str = "ja", **kwargs) -> Spee
 
 
 @needs_open_jtalk
-@pytest.mark.parametrize("code", VERDICT_CODES)
-def test_japanese_warning_length_and_loudness(code: str, ja_cache: Path, tmp_path: Path) -> None:
+@pytest.mark.parametrize(("code", "blocked"), WARNING_CASES)
+def test_japanese_warning_length_and_loudness(code: str, blocked: bool, ja_cache: Path,
+                                              tmp_path: Path) -> None:
     speech = _speech(ja_cache, tmp_path)
-    stats = audio.measure(speech.warning_file(code))
-    text = warning_text(code, "ja")
+    stats = audio.measure(speech.warning_file(code, blocked=blocked))
+    text = warning_text(code, "ja", blocked)
     assert stats.rate == 48000  # Open JTalk's voice, not espeak's 22050 Hz
     # chime (0.8 s) + speech; the longest warning is under 16 s even at the slow rate
     assert 1.5 < stats.duration < 16.0
@@ -101,11 +109,12 @@ def test_japanese_warning_length_and_loudness(code: str, ja_cache: Path, tmp_pat
     assert stats.peak_dbfs < PEAK_MAX
 
 
-@pytest.mark.parametrize("code", VERDICT_CODES)
-def test_english_warning_length_and_loudness(code: str, en_cache: Path, tmp_path: Path) -> None:
+@pytest.mark.parametrize(("code", "blocked"), WARNING_CASES)
+def test_english_warning_length_and_loudness(code: str, blocked: bool, en_cache: Path,
+                                             tmp_path: Path) -> None:
     speech = _speech(en_cache, tmp_path, "en")
-    stats = audio.measure(speech.warning_file(code))
-    words = len(warning_text(code, "en").split())
+    stats = audio.measure(speech.warning_file(code, blocked=blocked))
+    words = len(warning_text(code, "en", blocked).split())
     assert 1.5 < stats.duration < 16.0
     # espeak at 149 words a minute: about 0.4 s a word, plus the chime
     assert 0.25 < (stats.duration - 1.0) / words < 0.7, (code, stats.duration, words)
@@ -288,7 +297,7 @@ def test_changed_settings_render_again(en_cache: Path, tmp_path: Path) -> None:
                           player_command=["true"])
     slower.start()
     assert slower.wait_ready(60)
-    assert engine.renders == len(VERDICT_CODES) + 12
+    assert engine.renders == PRERENDERED
     slower.close()
 
 
@@ -372,6 +381,42 @@ def test_repeats_on_each_ring_until_the_call_ends(ja_cache: Path, tmp_path: Path
     speech.ring(call)  # a late ring after the end must not restart it
     time.sleep(0.5)
     assert len(events.of("started")) == count
+    speech.close()
+
+
+@needs_open_jtalk
+def test_a_blocked_call_says_so_once_to_the_end(ja_cache: Path, tmp_path: Path) -> None:
+    """The appliance hangs up and ends the call at once; nobody is on the line, so the warning finishes."""
+    events = Events()
+    command, log = fake_player(tmp_path, seconds=0.3)
+    speech = SpeechAlerts(Speech(cache_dir=str(ja_cache)), player_command=command, on_playback=events,
+                          repeat_gap=0.01)
+    speech.start()
+    call = record("police-lookalike", "+8014190110", "+8014190110")
+    speech.incoming(call, frozenset({"block", "panel", "warn-household"}))
+    speech.ended(call)  # what the appliance does right after hanging up
+    speech.ring(call)
+    assert wait_until(lambda: events.of("finished", "number"), 5)
+    time.sleep(0.3)
+    ended = [line for line in log_lines(log) if line.startswith("end ")]
+    assert len(ended) == 2 and "ja-police-lookalike-blocked-" in ended[0]  # "自動で切りました", in full
+    assert all(e.ok for e in events.of("finished"))
+    speech.close()
+
+
+def test_a_blocked_call_is_silenced_by_the_button(tmp_path: Path) -> None:
+    events = Events()
+    command, log = fake_player(tmp_path, seconds=30)
+    speech = SpeechAlerts(Speech(cache_dir=str(tmp_path / "c")), engines={"ja": ToneEngine("ja")},
+                          player_command=command, on_playback=events)
+    speech.start()
+    call = record("blocklisted")
+    speech.incoming(call, frozenset({"block", "warn-household"}))
+    speech.ended(call)
+    assert wait_until(lambda: events.of("started"), 5)
+    speech.silence()
+    assert wait_until(lambda: events.of("finished"), 3)
+    assert events.of("finished")[0].detail == "interrupted"
     speech.close()
 
 
@@ -470,9 +515,10 @@ def test_speech_alerts_is_an_alert_sink(tmp_path: Path) -> None:
 def test_a_warning_for_every_verdict_in_both_languages() -> None:
     assert set(WARNINGS) == set(VERDICT_CODES)
     for code in VERDICT_CODES:
-        assert warning_text(code, "ja") and warning_text(code, "en")
-        # no Latin letters: Open JTalk would spell them out
-        assert not any(ch.isascii() and ch.isalpha() for ch in warning_text(code, "ja"))
+        for blocked in (False, True):
+            assert warning_text(code, "ja", blocked) and warning_text(code, "en", blocked)
+            # no Latin letters: Open JTalk would spell them out
+            assert not any(ch.isascii() and ch.isalpha() for ch in warning_text(code, "ja", blocked))
 
 
 def test_works_with_the_real_speech_config(tmp_path: Path) -> None:

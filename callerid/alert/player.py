@@ -65,6 +65,7 @@ class PlayJob:
     call: str
     parts: list[tuple[str, Ticket]]
     repeat: bool = True
+    finish_on_end: bool = False  # a blocked call: when it "ends" (hung up), finish this play, then stop
     plays_wanted: int = 1
     plays_started: int = 0
     generation: int = field(default=0, repr=False)
@@ -121,6 +122,18 @@ class Player:
             if job is not None and job.call == call and job.repeat:
                 job.plays_wanted = job.plays_started + 1
                 self._cond.notify_all()
+
+    def end(self, call: str) -> bool:
+        """The call ended: stop its warning, or for a `finish_on_end` job let this play finish."""
+        with self._cond:
+            job = self._job
+            if job is None or job.call != call:
+                return False
+            if job.finish_on_end:
+                job.repeat = False
+                job.plays_wanted = max(job.plays_started, 1)
+                return True
+        return self.stop(call)
 
     def stop(self, call: str | None = None) -> bool:
         """Stop the warning (of `call`, or whatever plays); True when something was stopped."""

@@ -26,7 +26,14 @@ from pathlib import Path
 
 from callerid.alert import audio
 from callerid.alert.engines import EngineError, SpeechEngine, find_engine
-from callerid.alert.warnings import DIGIT_GAP, GROUP_GAP, SpokenNumber, clip_texts, warning_text
+from callerid.alert.warnings import (
+    DIGIT_GAP,
+    GROUP_GAP,
+    SpokenNumber,
+    clip_texts,
+    warning_label,
+    warning_text,
+)
 
 log = logging.getLogger("callerid.alert.render")
 
@@ -136,9 +143,10 @@ class Renderer:
         if self._thread is not None and self._thread is not threading.current_thread():
             self._thread.join(timeout)
 
-    def warning(self, code: str, lang: str, priority: int = URGENT) -> Ticket:
-        """The fixed warning for a verdict (chime + speech)."""
-        return self._request("warning", lang, warning_text(code, lang), code, priority)
+    def warning(self, code: str, lang: str, priority: int = URGENT, *, blocked: bool = False) -> Ticket:
+        """The fixed warning for a verdict (chime + speech); `blocked`: the call was hung up."""
+        text = warning_text(code, lang, blocked)
+        return self._request("warning", lang, text, warning_label(code, blocked), priority)
 
     def clip(self, name: str, lang: str, priority: int = PRERENDER) -> Ticket:
         """One digit (or "plus", "intro") used to assemble spoken numbers."""

@@ -24,7 +24,7 @@ from typing import Any, Protocol
 from callerid.alert.engines import SpeechEngine
 from callerid.alert.player import PlaybackEvent, Player, PlayJob
 from callerid.alert.render import PRERENDER, URGENT, Renderer, RenderSettings, Ticket
-from callerid.alert.warnings import LANGUAGES, clip_texts, spoken_number, warning_text
+from callerid.alert.warnings import LANGUAGES, clip_texts, spoken_number
 from callerid.model import VERDICT_CODES, CallRecord
 
 log = logging.getLogger("callerid.alert.speech")
@@ -102,6 +102,9 @@ class SpeechAlerts:
         # Most serious first: if a call comes in during the first start-up, its warning is likely ready.
         tickets = [self.renderer.warning(code, lang, PRERENDER) for code in VERDICT_CODES]
         tickets += [self.renderer.clip(name, lang, PRERENDER) for name in clip_texts(lang)]
+        # The "hung up automatically" variants (three texts: lookalike, blocklisted, any other).
+        tickets += [self.renderer.warning(code, lang, PRERENDER, blocked=True) for code in VERDICT_CODES]
+        tickets = list({id(t): t for t in tickets}.values())
         self._prerendered = tickets
 
     def incoming(self, record: CallRecord, actions: frozenset[str]) -> None:
@@ -115,12 +118,15 @@ class SpeechAlerts:
             self.player.stop()
             return
         code = record.verdict.verdict
-        parts: list[tuple[str, Ticket]] = [("warning", self.renderer.warning(code, self.language, URGENT))]
+        blocked = "block" in actions  # hung up at once: say what was stopped, once, to the end
+        warning = self.renderer.warning(code, self.language, URGENT, blocked=blocked)
+        parts: list[tuple[str, Ticket]] = [("warning", warning)]
         number = spoken_number(record.verdict.display or record.caller.number)
         if number is not None and record.caller.number:
             parts.append(("number", self.renderer.number(number, self.language, URGENT)))
-        self.player.play(PlayJob(call=key, parts=parts, repeat=self.repeat))
-        log.info("warning (%s, %s): %s%s", code, self.language, warning_text(code, self.language),
+        self.player.play(PlayJob(call=key, parts=parts, repeat=self.repeat and not blocked,
+                                 finish_on_end=blocked))
+        log.info("warning (%s, %s): %s%s", code, self.language, warning.text,
                  f" {number.words(self.language)}" if len(parts) > 1 and number else "")
 
     def ring(self, record: CallRecord) -> None:
@@ -129,8 +135,12 @@ class SpeechAlerts:
             self.player.again(call_key(record))
 
     def ended(self, record: CallRecord) -> None:
-        """Answered or stopped ringing: stop speaking about this call."""
-        self.player.stop(call_key(record))
+        """Answered or stopped ringing: stop speaking about this call.
+
+        A call the appliance hung up ("block") also ends at once, but nobody is on the line:
+        its "hung up automatically" warning plays to the end instead (the button still silences it).
+        """
+        self.player.end(call_key(record))
 
     def silence(self, record: CallRecord | None = None) -> None:
         """The panel button's acknowledge: stop whatever warning is playing."""
@@ -154,10 +164,10 @@ class SpeechAlerts:
                 return False
         return True
 
-    def warning_file(self, code: str, timeout: float | None = 60.0) -> Path | None:
+    def warning_file(self, code: str, timeout: float | None = 60.0, *, blocked: bool = False) -> Path | None:
         """The WAV for a verdict's fixed warning (rendered now if needed)."""
         self.renderer.start()
-        return self.renderer.warning(code, self.language, URGENT).wait(timeout)
+        return self.renderer.warning(code, self.language, URGENT, blocked=blocked).wait(timeout)
 
     def number_file(self, display: str, timeout: float | None = 60.0) -> Path | None:
         """The WAV reading a displayed number (rendered now if needed)."""

@@ -64,6 +64,26 @@ WARNINGS: dict[str, tuple[str, str]] = {
     ),
 }
 
+#: Said instead when the policy also hangs the call up ("block"): the phone stops ringing at once, so
+#: "do not answer" would be wrong, but the household should still learn what was stopped.
+#: "*" covers any other verdict a family configures to block.
+BLOCKED_WARNINGS: dict[str, tuple[str, str]] = {
+    "police-lookalike": (
+        "警察を装った番号からの電話を、自動で切りました。詐欺の疑いが強い電話です。"
+        "警察が電話でお金やカードの話をすることはありません。",
+        "A call from a number made to look like the police was hung up automatically. "
+        "It was very likely a scam. The police never ask about money or bank cards on the phone.",
+    ),
+    "blocklisted": (
+        "ブロックした番号からの電話を、自動で切りました。",
+        "A call from a number you blocked was hung up automatically.",
+    ),
+    "*": (
+        "注意が必要な電話を、自動で切りました。",
+        "A suspicious call was hung up automatically.",
+    ),
+}
+
 #: Digit words as said in phone numbers: long ニー and ゴー, ヨン/ナナ/キュー (never し/しち/く).
 DIGITS_JA = ("ゼロ", "イチ", "ニー", "サン", "ヨン", "ゴー", "ロク", "ナナ", "ハチ", "キュー")
 DIGITS_EN = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
@@ -84,10 +104,20 @@ def check_language(lang: str) -> str:
     return lang
 
 
-def warning_text(code: str, lang: str) -> str:
+def warning_text(code: str, lang: str, blocked: bool = False) -> str:
     """The fixed spoken warning for a verdict code (unknown codes get the neutral announcement)."""
-    ja, en = WARNINGS.get(code, WARNINGS["ordinary"])
+    if blocked:
+        ja, en = BLOCKED_WARNINGS.get(code, BLOCKED_WARNINGS["*"])
+    else:
+        ja, en = WARNINGS.get(code, WARNINGS["ordinary"])
     return ja if check_language(lang) == "ja" else en
+
+
+def warning_label(code: str, blocked: bool = False) -> str:
+    """The name a warning's WAV file carries, e.g. "police-number" or "police-lookalike-blocked"."""
+    if not blocked:
+        return code if code in WARNINGS else "ordinary"
+    return f"{code}-blocked" if code in BLOCKED_WARNINGS and code != "*" else "blocked"
 
 
 @dataclass(frozen=True)
@@ -183,11 +213,13 @@ def clip_texts(lang: str) -> dict[str, str]:
 
 
 __all__ = [
+    "BLOCKED_WARNINGS",
     "LANGUAGES",
     "WARNINGS",
     "SpokenNumber",
     "check_language",
     "clip_texts",
     "spoken_number",
+    "warning_label",
     "warning_text",
 ]

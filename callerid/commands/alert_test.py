@@ -13,6 +13,8 @@ import time
 from types import SimpleNamespace
 
 SAMPLE_NUMBER = "03-3581-4321"
+#: The "hung up automatically" variants: the two default blocking verdicts and the one for any other.
+BLOCKED_SAMPLES = ("police-lookalike", "blocklisted", "international")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -31,7 +33,7 @@ def run(args: argparse.Namespace) -> int:
 
     from callerid.alert.audio import measure
     from callerid.alert.speech import SpeechAlerts
-    from callerid.alert.warnings import spoken_number
+    from callerid.alert.warnings import spoken_number, warning_label
     from callerid.cli import CommandError
     from callerid.commands._common import load_config_or_fail
     from callerid.commands.say import play_file
@@ -56,7 +58,8 @@ def run(args: argparse.Namespace) -> int:
     panel = None if args.no_lights else _open_panel(config)
     sound = not args.no_sound
     failures = 0
-    print(f"alert-test: {len(VERDICT_CODES)} warnings in {speech.language}, cache {speech.cache_dir}")
+    print(f"alert-test: {len(VERDICT_CODES) + len(BLOCKED_SAMPLES)} warnings in {speech.language}, "
+          f"cache {speech.cache_dir}")
     try:
         for code in VERDICT_CODES:
             path = speech.warning_file(code)
@@ -81,6 +84,18 @@ def run(args: argparse.Namespace) -> int:
                 time.sleep(max(0.0, args.seconds - (time.monotonic() - started)))
                 panel.ended(record)
                 panel.acknowledge()
+        for code in BLOCKED_SAMPLES:  # said instead when the policy hangs the call up
+            path = speech.warning_file(code, blocked=True)
+            label = warning_label(code, blocked=True)
+            if path is None:
+                failures += 1
+                error = speech.renderer.warning(code, speech.language, blocked=True).error
+                print(f"  {label:17} no warning: {error}")
+                continue
+            stats = measure(path)
+            print(f"  {label:17} {stats.duration:5.2f} s  {stats.rms_dbfs:6.1f} dBFS  {path}")
+            if sound:
+                play_file(path)
         number = speech.number_file(SAMPLE_NUMBER)
         if number is None:
             failures += 1

@@ -317,7 +317,8 @@ class PanelAlerts:
             latched = self._latched
             text = f"{lights}  buzzer={buzzer}"
             if latched is not None:
-                shown = latched.verdict.display or latched.caller.number or _absence(latched)
+                number = latched.caller.number
+                shown = (latched.verdict.display or number) if number else _absence(latched)
                 text += f" | unacknowledged: {latched.verdict.verdict} {_printable(shown)}"
             if self._opened and self.factory is not None and is_mock(self.factory):
                 text += " | mock pins"

@@ -301,6 +301,25 @@ def test_changed_settings_render_again(en_cache: Path, tmp_path: Path) -> None:
     slower.close()
 
 
+class Flaky(ToneEngine):
+    """Fails its first render, like an engine killed by the OOM killer once."""
+
+    def render(self, text: str, out_path: Path, rate: float) -> None:
+        if self.renders == 0:
+            self.renders += 1
+            raise EngineError("open_jtalk exited -9")
+        super().render(text, out_path, rate)
+
+
+def test_a_failed_render_is_tried_again_for_the_next_call(tmp_path: Path) -> None:
+    speech = _speech(tmp_path / "c", tmp_path, engines={"ja": Flaky("ja")})
+    first = speech.renderer.warning("withheld", "ja")
+    speech.renderer.start()
+    assert first.wait(5) is None and "exited -9" in first.error
+    assert speech.warning_file("withheld", 5) is not None
+    speech.close()
+
+
 def test_urgent_call_jumps_the_prerender_queue(tmp_path: Path) -> None:
     engine = ToneEngine("ja", delay=0.05)
     events = Events()

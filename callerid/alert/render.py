@@ -189,7 +189,8 @@ class Renderer:
         key = (kind, lang, text)
         with self._cond:
             ticket = self._tickets.get(key)
-            if ticket is None:
+            if ticket is None or (ticket.done and ticket.path is None and priority < PRERENDER):
+                # new, or failed before (an engine hiccup must not silence this warning for good)
                 ticket = self._tickets[key] = Ticket(kind, lang, text, label)
             elif ticket.done or priority >= PRERENDER:
                 return ticket

@@ -17,6 +17,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from store_records import HOSTILE, make_record, ordinary
 
 from callerid.model import CallerID, CallRecord, ListEntry, Reason, Verdict
@@ -113,6 +115,32 @@ def test_hostile_strings_come_back_byte_identical(store: Store, text: str) -> No
     entry = store.add_list_entry("block", "0312345678", label=text)
     assert entry.label == text
     assert store.list_entries("block")[0].label == text
+
+
+_any_text = st.text(st.characters(exclude_categories=("Cs",)), max_size=300)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    name=st.none() | _any_text,
+    number=st.none() | _any_text,
+    raw=st.binary(max_size=300),
+    extras=st.lists(st.tuples(_any_text, _any_text), max_size=4),
+    detail=_any_text,
+    actions=st.lists(_any_text, max_size=5),
+)
+def test_any_text_and_bytes_round_trip_exactly(
+    store: Store, name: str | None, number: str | None, raw: bytes, extras: list, detail: str, actions: list
+) -> None:
+    record = make_record(name=name, number=number, raw=raw or b"\x00")
+    record = dataclasses.replace(
+        record,
+        caller=dataclasses.replace(record.caller, extras=tuple(extras)),
+        verdict=dataclasses.replace(record.verdict, reasons=(Reason(detail, detail, detail),)),
+        actions=tuple(actions),
+    )
+    call_id = store.add_call(record)
+    assert store.get_call(call_id) == stored(record, call_id)
 
 
 def test_lone_surrogates_are_stored_not_crashing(store: Store) -> None:
@@ -384,7 +412,8 @@ def test_readonly_open_works_where_the_reader_cannot_write(tmp_path: Path) -> No
     folder.mkdir()
     with Store(folder / "calls.db") as writer:
         call_id = writer.add_call(make_record(name="読める"))
-    with read_only(folder), read_only(folder / "calls.db"), Store.open_readonly(folder / "calls.db") as reader:
+    path = folder / "calls.db"
+    with read_only(folder), read_only(path), Store.open_readonly(path) as reader:
         assert reader.get_call(call_id).caller.name == "読める"
     assert sorted(p.name for p in folder.iterdir()) == ["calls.db"]  # the reader left nothing behind
 

@@ -15,6 +15,8 @@ from types import SimpleNamespace
 SAMPLE_NUMBER = "03-3581-4321"
 #: The "hung up automatically" variants: the two default blocking verdicts and the one for any other.
 BLOCKED_SAMPLES = ("police-lookalike", "blocklisted", "international")
+#: Longest wait for one warning (Open JTalk on a Pi Zero 2 W takes a few seconds for the longest).
+RENDER_WAIT = 120.0
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -55,6 +57,7 @@ def run(args: argparse.Namespace) -> int:
         speech_cfg = SimpleNamespace(**{**vars(speech_cfg), **overrides})
 
     speech = SpeechAlerts(speech_cfg)
+    speech.renderer.start()
     panel = None if args.no_lights else _open_panel(config)
     sound = not args.no_sound
     failures = 0
@@ -62,18 +65,19 @@ def run(args: argparse.Namespace) -> int:
           f"cache {speech.cache_dir}")
     try:
         for code in VERDICT_CODES:
-            path = speech.warning_file(code)
+            ticket = speech.renderer.warning(code, speech.language)
+            path = ticket.wait(RENDER_WAIT)
             if path is None:
                 failures += 1
-                print(f"  {code:17} no warning: {speech.renderer.warning(code, speech.language).error}")
+                print(f"  {code:24} no warning: {ticket.error or 'not rendered in time'}")
                 _show_lights(panel, code, args.seconds)
                 continue
             stats = measure(path)
-            print(f"  {code:17} {stats.duration:5.2f} s  {stats.rms_dbfs:6.1f} dBFS  {path}")
+            print(f"  {code:24} {stats.duration:5.2f} s  {stats.rms_dbfs:6.1f} dBFS  {path}")
             record = _record(code)
             if panel is not None:
                 panel.incoming(record, frozenset({"panel"}))
-                print(f"  {'':17} panel: {panel.render_text()}")
+                print(f"  {'':24} panel: {panel.render_text()}")
             started = time.monotonic()
             if sound:
                 ok, reason = play_file(path)
@@ -85,25 +89,26 @@ def run(args: argparse.Namespace) -> int:
                 panel.ended(record)
                 panel.acknowledge()
         for code in BLOCKED_SAMPLES:  # said instead when the policy hangs the call up
-            path = speech.warning_file(code, blocked=True)
+            ticket = speech.renderer.warning(code, speech.language, blocked=True)
+            path = ticket.wait(RENDER_WAIT)
             label = warning_label(code, blocked=True)
             if path is None:
                 failures += 1
-                error = speech.renderer.warning(code, speech.language, blocked=True).error
-                print(f"  {label:17} no warning: {error}")
+                print(f"  {label:24} no warning: {ticket.error or 'not rendered in time'}")
                 continue
             stats = measure(path)
-            print(f"  {label:17} {stats.duration:5.2f} s  {stats.rms_dbfs:6.1f} dBFS  {path}")
+            print(f"  {label:24} {stats.duration:5.2f} s  {stats.rms_dbfs:6.1f} dBFS  {path}")
             if sound:
                 play_file(path)
-        number = speech.number_file(SAMPLE_NUMBER)
+        ticket = speech.renderer.number(spoken_number(SAMPLE_NUMBER), speech.language)
+        number = ticket.wait(RENDER_WAIT)
         if number is None:
             failures += 1
-            why = speech.renderer.number(spoken_number(SAMPLE_NUMBER), speech.language).error
-            print(f"  {'number':17} could not render {SAMPLE_NUMBER}: {why}")
+            why = ticket.error or "not rendered in time"
+            print(f"  {'number':24} could not render {SAMPLE_NUMBER}: {why}")
         else:
             stats = measure(number)
-            print(f"  {'number':17} {stats.duration:5.2f} s  {stats.rms_dbfs:6.1f} dBFS  {number}"
+            print(f"  {'number':24} {stats.duration:5.2f} s  {stats.rms_dbfs:6.1f} dBFS  {number}"
                   f" ({SAMPLE_NUMBER})")
             if sound:
                 play_file(number)
@@ -133,7 +138,7 @@ def _show_lights(panel: object, code: str, seconds: float) -> None:
         return
     record = _record(code)
     panel.incoming(record, frozenset({"panel"}))  # type: ignore[attr-defined]
-    print(f"  {'':17} panel: {panel.render_text()}")  # type: ignore[attr-defined]
+    print(f"  {'':24} panel: {panel.render_text()}")  # type: ignore[attr-defined]
     time.sleep(seconds)
     panel.ended(record)  # type: ignore[attr-defined]
     panel.acknowledge()  # type: ignore[attr-defined]

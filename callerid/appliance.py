@@ -271,13 +271,9 @@ class Appliance:
                 _guard(lambda s=sink: s.ended(record), "ended")
 
     def _on_status(self, state: str, detail: str) -> None:
-        if state != self.modem_state:
-            level = logging.WARNING if state in ("lost", "error") else logging.INFO
-            log.log(level, "modem %s%s", state, f": {detail}" if detail else "")
-        changed = (state, detail) != (self.modem_state, self._modem_detail)
-        self.modem_state, self._modem_detail = state, detail
-        if changed:
+        if (state, detail) != (self.modem_state, self._modem_detail):
             self._publish_modem_state(state, detail)
+        self.modem_state, self._modem_detail = state, detail
         if self._hooks.on_status is not None:
             self._hooks.on_status(state, detail)
 

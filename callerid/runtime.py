@@ -60,7 +60,7 @@ def build_runtime(
     from callerid.policy import Policy
     from callerid.store import Store
 
-    store = Store(db_path or config.store.db)
+    store = Store(db_path or config.store.db, region=config.region)
     closers: list[Callable[[], None]] = []
     sinks: list[AlertSink] = []
     appliance_ref: list[Appliance] = []

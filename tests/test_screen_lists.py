@@ -184,3 +184,9 @@ def test_read_csv_normalises_and_accepts_what_people_write() -> None:
 def test_bad_csv_lines_are_named(text: str, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         read_csv(text)
+
+
+def test_an_international_prefix_with_one_digit_is_refused_not_turned_into_a_pattern() -> None:
+    """Found by hypothesis: `0100` once normalised to `+0`, which itself was refused."""
+    with pytest.raises(ValueError, match="too short"):
+        normalise_pattern("0100")

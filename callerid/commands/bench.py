@@ -11,6 +11,7 @@ BENCHMARKS = {
     "detection": "callerid.benchmarks.detection",
     "latency": "callerid.benchmarks.latency",
     "fsk": "callerid.benchmarks.fsk",
+    "store": "callerid.benchmarks.store",
 }
 
 

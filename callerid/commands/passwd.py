@@ -35,7 +35,7 @@ def run(args: argparse.Namespace) -> int:
     config = load_config_or_fail(args.config)
     password = _read_password()
 
-    from callerid.store import Store
+    from callerid.store import Store, StoreError
     from callerid.web import credentials
 
     try:
@@ -46,8 +46,8 @@ def run(args: argparse.Namespace) -> int:
         raise CommandError(f"the password may have at most {credentials.MAX_PASSWORD} characters") from None
     db = args.db or config.store.db
     try:
-        store = Store(db)
-    except (OSError, ValueError) as exc:
+        store = Store(db, region=config.region)
+    except (OSError, ValueError, StoreError) as exc:
         raise CommandError(f"cannot open the call database {db}: {exc}") from None
     try:
         credentials.set_password(store, password)

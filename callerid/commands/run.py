@@ -25,8 +25,14 @@ def run(args: argparse.Namespace) -> int:
         format="%(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
+    from callerid.cli import CommandError
+    from callerid.store import StoreError
+
     config = load_config_or_fail(args.config)
-    runtime = build_runtime(config, port=args.port, db_path=args.db, web=False if args.no_web else None)
+    try:
+        runtime = build_runtime(config, port=args.port, db_path=args.db, web=False if args.no_web else None)
+    except StoreError as exc:
+        raise CommandError(str(exc)) from None
     appliance = runtime.appliance
 
     def on_signal(signum: int, _frame: object) -> None:

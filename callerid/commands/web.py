@@ -31,13 +31,13 @@ def run(args: argparse.Namespace) -> int:
     if not 0 <= port <= 65535:
         raise CommandError(f"--port must be 0..65535, not {port}")
 
-    from callerid.store import Store
+    from callerid.store import Store, StoreError
     from callerid.web import create_app, start_in_thread
 
     db = args.db or config.store.db
     try:
-        store = Store(db)
-    except (OSError, ValueError) as exc:
+        store = Store(db, region=config.region)
+    except (OSError, ValueError, StoreError) as exc:
         raise CommandError(f"cannot open the call database {db}: {exc}") from None
     try:
         app = create_app(config, store)

@@ -65,7 +65,10 @@ def normalise_pattern(pattern: str, region: str = "JP") -> str:
     if not prefix:
         if len(digits) < 3:
             raise ValueError(f"{text[:30]!r} is too short to be a phone number")
-        return normalise(body, region).key or digits
+        key = normalise(body, region).key or digits
+        if len(key.lstrip("+")) < 3:  # e.g. 0100: Japan's international prefix and one digit
+            raise ValueError(f"{text[:30]!r} is too short to be a phone number")
+        return key
     if not plus and digits == idd:
         raise ValueError(f"{idd} is the international prefix: add a country code, as in {idd}1*")
     international, _via_idd, rest = split_idd(digits, plus, region)

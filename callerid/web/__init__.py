@@ -65,7 +65,7 @@ def create_app(
     if store is None:
         from callerid.store import Store
 
-        store = Store(config.store.db)
+        store = Store(config.store.db, region=config.region)
 
     app = Flask(__name__)
     app.config.update(

@@ -31,7 +31,8 @@ if TYPE_CHECKING:
 log = logging.getLogger("callerid.appliance")
 
 #: A ring this long after the previous one belongs to a new call (Japanese normal
-#: ringing is 1 s on / 2 s off; North American 2 s on / 4 s off).
+#: ringing is 1 s on / 2 s off; North American 2 s on / 4 s off). The driver's own
+#: CallEnded event (7 s) normally ends a call first; this is the appliance's fallback.
 RING_GAP_SECONDS = 8.0
 #: How often the idle loop reloads the family's lists (the website may change them).
 LIST_REFRESH_SECONDS = 10.0
@@ -92,8 +93,10 @@ class Appliance:
         watchdog: Callable[[], None] | None = None,
         watchdog_interval: float | None = None,
         hooks: ApplianceHooks | None = None,
+        ring_gap_seconds: float = RING_GAP_SECONDS,
     ) -> None:
         self._store = store
+        self._ring_gap = ring_gap_seconds
         self._screen_config = screen_config
         self._policy = policy
         self._sinks = list(sinks)
@@ -193,7 +196,7 @@ class Appliance:
 
     def _on_ring(self, at: float) -> None:
         call = self._call
-        if call.last_ring is not None and at - call.last_ring > RING_GAP_SECONDS:
+        if call.last_ring is not None and at - call.last_ring > self._ring_gap:
             self._end_call()
             call = self._call
         if call.first_ring is None:
@@ -297,7 +300,7 @@ class Appliance:
         log.info("blocked %s from the panel button", number)
 
     def _idle(self) -> None:
-        if self._call.last_ring is not None and time.monotonic() - self._call.last_ring > RING_GAP_SECONDS:
+        if self._call.last_ring is not None and time.monotonic() - self._call.last_ring > self._ring_gap:
             self._end_call()
         self._refresh_lists()
 

@@ -53,6 +53,7 @@ def build_runtime(
     web: bool | None = None,
     hooks: ApplianceHooks | None = None,
     driver_options: dict[str, Any] | None = None,
+    ring_gap_seconds: float | None = None,
 ) -> Runtime:
     """Build everything `callerid run` needs; `None` switches follow the configuration."""
     from callerid.config import screen_config
@@ -77,6 +78,10 @@ def build_runtime(
     sinks.extend(extra_sinks or [])  # after the speaker and panel: a view shows their new state
     modem = config.modem
     options = dict(driver_options or {})
+    gap: dict[str, float] = {}
+    if ring_gap_seconds is not None:  # a faster simulated line (demo, tests): calls end sooner
+        options.setdefault("ring_gap_seconds", ring_gap_seconds)
+        gap["ring_gap_seconds"] = ring_gap_seconds + 0.5
 
     def driver_factory(on_event: Callable[[object], None]) -> ModemDriver:
         return ModemDriver(
@@ -100,6 +105,7 @@ def build_runtime(
         watchdog=watchdog,
         watchdog_interval=interval,
         hooks=hooks,
+        **gap,
     )
     appliance_ref.append(appliance)
 

@@ -75,7 +75,7 @@ def running(tmp_path: Path) -> Iterator[Running]:
             quiet_config(tmp_path), port=sim.port, db_path=str(tmp_path / "calls.db"),
             extra_sinks=[recorder],
             hooks=ApplianceHooks(on_call=lambda record, timings: holder[0].handled.release()),
-            driver_options={"ring_gap_seconds": 7.0 * SCALE},
+            ring_gap_seconds=7.0 * SCALE,
         )
         rig = Running(runtime, sim, recorder)
         holder.append(rig)
@@ -145,7 +145,7 @@ def test_hex_caller_id_formats_reach_the_log(tmp_path: Path, message: str) -> No
         runtime = build_runtime(
             quiet_config(tmp_path), port=sim.port, db_path=str(tmp_path / "calls.db"),
             extra_sinks=[recorder], hooks=ApplianceHooks(on_call=lambda r, t: handled.release()),
-            driver_options={"ring_gap_seconds": 7.0 * SCALE},
+            ring_gap_seconds=7.0 * SCALE,
         )
         runtime.appliance.start()
         worker = threading.Thread(target=runtime.appliance.run, daemon=True)

@@ -90,7 +90,7 @@ def run(args: argparse.Namespace) -> int:
     with SimulatedModem("conexant", time_scale=1.0 / args.speed) as modem:
         runtime = build_runtime(
             config, port=modem.port, db_path=str(db), extra_sinks=[view], web=not args.no_web,
-            hooks=ApplianceHooks(on_call=on_call),
+            hooks=ApplianceHooks(on_call=on_call), ring_gap_seconds=7.0 / args.speed,
         )
         for kind, pattern, label in FAMILY_LISTS:
             runtime.store.add_list_entry(kind, pattern, label)

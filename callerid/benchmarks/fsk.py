@@ -12,7 +12,7 @@ Method (also in docs/fsk.md):
   standard) and to ours (`callerid.decode.fsk.demodulate` in "auto" mode: it must also find out
   the standard). A success is the exact message (checksum / CRC verified, same bytes); a wrong
   decode is any other message reported, which matters more than a miss.
-- Real-time factor: the CPU time our decoder spends over the audio's duration (one core).
+- Real-time factor: the CPU time our decoder spends (all threads) over the audio's duration.
 Needs gcc and libspandsp-dev for the comparison; without them only our figures are printed.
 """
 
@@ -187,6 +187,7 @@ def run(args: argparse.Namespace) -> int:
     print(table(result))
     print(
         f"ours: real-time factor {result.real_time_factor:.4f} "
-        f"(CPU {result.decode_seconds:.2f} s to decode {result.audio_seconds:.0f} s of audio, one core)"
+        f"(CPU time {result.decode_seconds:.2f} s, all threads, "
+        f"to decode {result.audio_seconds:.0f} s of audio)"
     )
     return 0

@@ -37,6 +37,22 @@ initrd=$(mdir -b -i "$fat" :: | grep -o 'initrd.img-[^ ]*' | sort -V | tail -n 1
 [ -n "$kernel" ] && [ -n "$initrd" ] || { echo "image-test: no kernel/initrd on the boot partition" >&2; exit 1; }
 mcopy -i "$fat" "::$kernel" "$work/vmlinuz"
 mcopy -i "$fat" "::$initrd" "$work/initrd"
+# The watchdog check: a test unit written into the disk copy's root file system with debugfs (no
+# mounting). The real systemd of the image must kill it once its loop hangs.
+if [ "${WATCHDOG_TEST:-1}" = 1 ]; then
+  root_start=$(sfdisk --dump "$work/disk.img" | awk -F'[=,]' '/^[^ ]+2 :/ {gsub(/ /, "", $2); print $2}')
+  rootfs="$work/disk.img?offset=$((root_start * 512))"
+  debugfs -w -f - "$rootfs" >/dev/null 2>"$work/debugfs.err" <<EOF
+cd /usr/local/sbin
+write $FW/image-test.d/callerid-hang-test callerid-hang-test
+cd /etc/systemd/system
+write $FW/image-test.d/callerid-hang-test.service callerid-hang-test.service
+cd /etc/systemd/system/multi-user.target.wants
+symlink callerid-hang-test.service /etc/systemd/system/callerid-hang-test.service
+EOF
+  debugfs -R "stat /etc/systemd/system/multi-user.target.wants/callerid-hang-test.service" "$rootfs" \
+    2>/dev/null | grep -q 'Type: symlink' || { cat "$work/debugfs.err" >&2; echo "image-test: could not add the watchdog test unit" >&2; exit 1; }
+fi
 echo "image-test: booting $kernel + $initrd from $(basename "$IMG") ($MEM MiB, 2 CPUs, TCG)"
 
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
@@ -82,4 +98,22 @@ done
 echo "image-test: website answered HTTP ${code:-none} on http://callerid.local:8080/ (forwarded to 127.0.0.1:$port)"
 case ${code:-} in 200|302|303) ;; *) exit 1 ;; esac
 grep -aq 'setup code' "$console" && echo "image-test: setup code shown on the console"
+
+if [ "${WATCHDOG_TEST:-1}" = 1 ]; then
+  # Real systemd, real watchdog: the hung test loop must be killed with SERVICE_RESULT=watchdog.
+  hang_seen="" killed=""
+  for _ in $(seq 1 600); do
+    [ -n "$hang_seen" ] || ! grep -aq 'hang-test: loop hangs now' "$console" || hang_seen=$(elapsed)
+    if grep -aq 'hang-test: stopped SERVICE_RESULT=' "$console"; then killed=$(elapsed); break; fi
+    sleep 1
+  done
+  kicks=$(grep -ac 'hang-test: kick ' "$console" || true)
+  result=$(grep -ao 'hang-test: stopped SERVICE_RESULT=[^ ]* EXIT_CODE=[^ ]* EXIT_STATUS=[^ ]*' "$console" | head -n 1)
+  echo "image-test: watchdog test: $kicks kicks while the loop ran; ${result:-no stop seen}"
+  case $result in
+    *SERVICE_RESULT=watchdog*) awk -v h="${hang_seen:-0}" -v k="$killed" \
+      'BEGIN { printf "image-test: systemd killed the hung loop %.0f s after it hung (WatchdogSec=10)\n", k - h }' ;;
+    *) echo "image-test: the watchdog did not kill the hung loop"; exit 1 ;;
+  esac
+fi
 exit 0

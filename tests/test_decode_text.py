@@ -82,6 +82,25 @@ def test_number_values(value: str, number: str | None, absence: str | None) -> N
     assert (rec.number, rec.absence) == (number, absence)
 
 
+@pytest.mark.parametrize(
+    ("value", "number", "absence"),
+    [
+        ("０３３５８１４３２１", "0335814321", None),  # full-width, as Japanese equipment prints it
+        ("０３－３５８１－４３２１", "0335814321", None),
+        ("＋８１３３５８１４３２１", "+81335814321", None),
+        ("٠٣٣٥٨١٤٣٢١", "0335814321", None),  # any script's decimal digits
+        ("Ｐ", None, "P"),
+    ],
+)
+def test_non_ascii_digits_are_a_number_not_a_missing_one(
+    value: str, number: str | None, absence: str | None
+) -> None:
+    """A police number in full-width digits must reach screening, not become "no number (O)"."""
+    [rec] = feed([f"NMBR = {value}", "RING"])[0]
+    assert (rec.number, rec.absence) == (number, absence)
+    assert value.encode() in rec.raw  # the line as it came is kept
+
+
 def test_all_zero_number_is_kept_in_extras() -> None:
     [rec] = feed(["NMBR = 0000000000"])[0]
     assert rec.number is None and rec.absence == "O"

@@ -6,6 +6,8 @@ returns clean text or None, never raises.
 
 from __future__ import annotations
 
+import unicodedata
+
 from callerid.decode.lines import clean_line
 
 ABSENCE_CODES = ("P", "O", "C", "S")
@@ -18,6 +20,22 @@ def text_of(value: bytes) -> str:
     except UnicodeDecodeError:
         text = value.decode("latin-1")
     return clean_line(text).strip()
+
+
+def to_ascii_digits(text: str) -> str:
+    """NFKC plus any Unicode decimal digit made ASCII: `０３` and `٠٣` both become `03`.
+
+    Japanese equipment and typed input write numbers in full-width digits; the number they
+    spell is the same, and must not be mistaken for "no number".
+    """
+    text = unicodedata.normalize("NFKC", text)
+    if text.isascii():
+        return text
+    out = []
+    for ch in text:
+        value = unicodedata.decimal(ch, None)
+        out.append(str(value) if value is not None else ch)
+    return "".join(out)
 
 
 def number_of(value: bytes) -> str | None:

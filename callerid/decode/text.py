@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from callerid.decode.fields import date_of, time_of
+from callerid.decode.fields import date_of, time_of, to_ascii_digits
 from callerid.model import CallerID
 
 #: Field names as modems print them -> our field. Unknown `KEY = value` lines inside a record are
@@ -170,6 +170,7 @@ def build_record(fields: dict[str, str], extras: list[tuple[str, str]], raw: byt
 
     raw_number = fields.get("number")
     if raw_number is not None:
+        raw_number = to_ascii_digits(raw_number)  # ０３-… is a number, not "no number"
         absence = _absence_of(raw_number)
         cleaned = _NUMBER_CHARS.sub("", raw_number)
         if absence is not None:

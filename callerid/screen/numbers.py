@@ -24,6 +24,8 @@ from functools import lru_cache
 import phonenumbers
 from phonenumbers import CountryCodeSource, NumberParseException, PhoneNumberFormat, PhoneNumberType, re_util
 
+from callerid.decode.fields import to_ascii_digits
+
 #: Longest display we look at; the NTT field holds 30 characters, a modem line a few more.
 MAX_INPUT_CHARS = 1000
 
@@ -152,18 +154,6 @@ def absence_code(text: str) -> str | None:
     folded = unicodedata.normalize("NFKC", text or "").casefold()
     folded = "".join(ch for ch in folded if ch not in _SEPARATORS and not ch.isspace() and ch not in "_:")
     return _ABSENCE_WORDS.get(folded)
-
-
-def to_ascii_digits(text: str) -> str:
-    """NFKC plus any Unicode decimal digit made ASCII: `０３` and `٠٣` both become `03`."""
-    text = unicodedata.normalize("NFKC", text)
-    if text.isascii():
-        return text
-    out = []
-    for ch in text:
-        value = unicodedata.decimal(ch, None)
-        out.append(str(value) if value is not None else ch)
-    return "".join(out)
 
 
 @dataclass(frozen=True, slots=True)

@@ -143,6 +143,26 @@ def test_bad_format_choice_is_one_line_error() -> None:
     assert out.returncode == 2 and len(out.stderr.decode().strip().splitlines()) == 1
 
 
+@pytest.mark.parametrize("value", ["0", "-1", "nan", "inf", "1e300"])
+def test_unusable_quiet_seconds_is_one_line_error(value: str) -> None:
+    """inf or 1e300 used to reach select() and end in an OverflowError traceback, losing the record."""
+    out = cli(["--quiet-seconds", value], b"NMBR = 0335814321\r\n")
+    err = out.stderr.decode().strip().splitlines()
+    assert out.returncode == 2
+    assert len(err) == 1 and err[0].startswith("callerid parse: --quiet-seconds must be"), err
+
+
+def test_hostile_name_is_escaped_in_the_json() -> None:
+    """Bidi overrides and line separators in a caller's name are JSON escapes, not raw characters."""
+    name = "\u202eEVIL\u2028x\u200b"
+    out = cli([], f"NMBR = 0335814321\r\nNAME = {name}\r\nRING\r\n".encode())
+    assert out.returncode == 0
+    text = out.stdout.decode()
+    assert "\\u202e" in text and "\\u2028" in text and "\\u200b" in text
+    assert not any(ch in text for ch in "\u202e\u2028\u200b")
+    assert json.loads(text)["name"] == name
+
+
 def test_live_input_completes_a_nameless_record_after_the_quiet_time() -> None:
     """A pipe that stays open (a live modem): the record prints after the quiet time, not at EOF."""
     proc = subprocess.Popen(

@@ -9,7 +9,7 @@ quiet time completing records that have no NAME line.
 from __future__ import annotations
 
 import argparse
-import json
+import math
 import os
 import select
 import sys
@@ -19,6 +19,9 @@ from typing import BinaryIO
 from callerid.model import FORMATS
 
 CHUNK = 65536
+
+#: Longest quiet time accepted: an hour is already far beyond any line's gap between fields.
+MAX_QUIET_SECONDS = 3600.0
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -52,8 +55,10 @@ def _open(path: str | None) -> BinaryIO:
 
 
 def _emit(records: list, out) -> None:  # noqa: ANN001 - CallerID list, text stream
+    from callerid.commands._terminal import json_line
+
     for record in records:
-        out.write(json.dumps(record.to_json(), ensure_ascii=False) + "\n")
+        out.write(json_line(record.to_json()) + "\n")  # the caller's name must not drive the terminal
     if records:
         out.flush()
 
@@ -62,8 +67,8 @@ def run(args: argparse.Namespace) -> int:
     from callerid.cli import CommandError
     from callerid.decode.stream import CallerIDStream
 
-    if args.quiet_seconds <= 0:
-        raise CommandError("--quiet-seconds must be positive")
+    if not (math.isfinite(args.quiet_seconds) and 0 < args.quiet_seconds <= MAX_QUIET_SECONDS):
+        raise CommandError(f"--quiet-seconds must be more than 0 and at most {MAX_QUIET_SECONDS:g}")
     stream = CallerIDStream(
         quiet_seconds=args.quiet_seconds, force_format=None if args.format == "auto" else args.format
     )

@@ -42,6 +42,9 @@ _FLAGGING_ACTIONS = frozenset({"warn-household", "warn-caller", "block"})
 #: How long a connection waits for another process's write lock before giving up.
 BUSY_TIMEOUT_MS = 10_000
 
+#: SQLite integers are 64-bit: a larger id cannot name a row, a larger limit means "no limit".
+_SQLITE_INT_MAX = 2**63 - 1
+
 T = TypeVar("T")
 
 
@@ -308,6 +311,15 @@ def _record_from_row(row: sqlite3.Row) -> CallRecord:
     )
 
 
+def _row_id(call_id: Any) -> int | None:
+    """A call id SQLite can look up, or None (not a number, or beyond 64 bits: no such call)."""
+    try:
+        key = int(call_id)
+    except (TypeError, ValueError, OverflowError):
+        return None
+    return key if -_SQLITE_INT_MAX <= key <= _SQLITE_INT_MAX else None
+
+
 def _entry_from_row(row: sqlite3.Row) -> ListEntry:
     return ListEntry(
         kind=row["kind"],
@@ -531,6 +543,10 @@ class Store:
     # -- opening, checking and upgrading the file
 
     def _prepare(self) -> None:
+        if self.path.is_dir():
+            raise StoreError(
+                f"{self.path} is a folder; give the database file, e.g. {self.path / 'calls.db'}"
+            )
         if self.readonly:
             if not self.path.exists():
                 raise StoreError(
@@ -642,21 +658,23 @@ class Store:
     def set_actions(self, call_id: int, actions: Sequence[str]) -> bool:
         """Record what was actually done for a call; False if there is no such call."""
         actions = tuple(str(a) for a in actions)
+        key = _row_id(call_id)
+        if key is None:
+            return False
         with self._write() as conn:
-            row = conn.execute("SELECT action FROM calls WHERE id = ?", (int(call_id),)).fetchone()
+            row = conn.execute("SELECT action FROM calls WHERE id = ?", (key,)).fetchone()
             if row is None:
                 return False
             conn.execute(
                 "UPDATE calls SET actions = ?, flagged = ? WHERE id = ?",
-                (_dumps(list(actions)), int(_is_flagged(row["action"], actions)), int(call_id)),
+                (_dumps(list(actions)), int(_is_flagged(row["action"], actions)), key),
             )
             return True
 
     @_guarded
     def get_call(self, call_id: int) -> CallRecord | None:
-        try:
-            key = int(call_id)
-        except (TypeError, ValueError):
+        key = _row_id(call_id)
+        if key is None:
             return None
         row = self._conn().execute("SELECT * FROM calls WHERE id = ?", (key,)).fetchone()
         return None if row is None else _record_from_row(row)
@@ -664,10 +682,11 @@ class Store:
     @_guarded
     def mark_reviewed(self, call_id: int, reviewed: bool = True) -> bool:
         """Set the reviewed flag; False if there is no such call."""
+        key = _row_id(call_id)
+        if key is None:
+            return False
         with self._write() as conn:
-            cursor = conn.execute(
-                "UPDATE calls SET reviewed = ? WHERE id = ?", (int(bool(reviewed)), int(call_id))
-            )
+            cursor = conn.execute("UPDATE calls SET reviewed = ? WHERE id = ?", (int(bool(reviewed)), key))
             return cursor.rowcount > 0
 
     @_guarded
@@ -732,7 +751,10 @@ class Store:
             raise ValueError("limit and offset must not be negative")
         where, params = self._where(flagged_only, since, until, search, reviewed, verdict)
         sql = f"SELECT * FROM calls{where} ORDER BY id DESC LIMIT ? OFFSET ?"
-        params += [-1 if limit is None else int(limit), int(offset)]
+        params += [
+            -1 if limit is None else min(int(limit), _SQLITE_INT_MAX),
+            min(int(offset), _SQLITE_INT_MAX),
+        ]
         return [_record_from_row(r) for r in self._conn().execute(sql, params)]
 
     @_guarded

@@ -79,6 +79,23 @@ def test_unknown_ids_are_none_or_false(store: Store) -> None:
     assert store.last_call() is None
 
 
+def test_ids_and_limits_beyond_64_bits_are_no_such_call_not_a_crash(store: Store) -> None:
+    """Python ints are unbounded, SQLite's are 64-bit: these used to raise OverflowError."""
+    first = store.add_call(make_record())
+    huge = 10**30
+    assert store.get_call(huge) is None and store.get_call(-huge) is None
+    assert store.mark_reviewed(huge) is False
+    assert store.set_actions(huge, ["block"]) is False
+    assert [r.id for r in store.calls(limit=huge)] == [first]
+    assert store.calls(limit=1, offset=huge) == []
+
+
+def test_a_folder_given_as_the_database_is_a_clear_error(tmp_path: Path) -> None:
+    for readonly in (False, True):
+        with pytest.raises(StoreError, match="is a folder"):
+            Store(tmp_path, readonly=readonly)
+
+
 def test_set_actions_mark_reviewed_and_last_call(store: Store) -> None:
     quiet = store.add_call(ordinary())
     assert store.count_calls(flagged_only=True) == 0

@@ -117,6 +117,15 @@ def test_table_strips_terminal_control_characters() -> None:
     assert "\x1b" not in table and "\x07" not in table
 
 
+def test_json_escapes_bidi_overrides_and_line_separators(capsys, config: Path) -> None:
+    """A hostile input must not reorder or break the terminal line through --json either."""
+    text = "\u202e0110\u2028" + "03-1234-5678\u200b"
+    code, out, _ = run_check(capsys, "--config", str(config), "--json", text)
+    assert code == 0 and len(out.splitlines()) == 1
+    assert not any(ch in out for ch in "\u202e\u2028\u200b")
+    assert "\\u202e" in out and json_lines(out)[0]["input"] == text
+
+
 def test_family_lists_come_from_the_database(capsys, config: Path, tmp_path: Path) -> None:
     store_module = pytest.importorskip("callerid.store")
     store = store_module.Store(tmp_path / "calls.db")

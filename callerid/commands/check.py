@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import argparse
 import io
-import json
 import sys
 import unicodedata
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from callerid.commands._terminal import clip, json_line
+from callerid.commands._terminal import width as _width
 
 if TYPE_CHECKING:
     from callerid.model import Verdict
@@ -64,7 +66,7 @@ def run(args: argparse.Namespace) -> int:
     out = sys.stdout
     if args.json:
         for verdict in verdicts:
-            out.write(json.dumps(verdict.to_json(), ensure_ascii=False) + "\n")
+            out.write(json_line(verdict.to_json()) + "\n")  # an input's bidi override stays an escape
     else:
         out.write(render_table(list(verdicts), args.lang or language))
     out.flush()
@@ -151,23 +153,8 @@ def _printable(text: str) -> str:
     return " ".join(cleaned.split())
 
 
-def _width(text: str) -> int:
-    """Terminal columns: full-width Japanese characters take two."""
-    return sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in text)
-
-
 def _fit(text: str, width: int) -> str:
-    text = _printable(text)
-    if _width(text) <= width:
-        return text
-    out, used = [], 0
-    for ch in text:
-        step = _width(ch)
-        if used + step > width - 1:
-            break
-        out.append(ch)
-        used += step
-    return "".join(out) + "…"
+    return clip(_printable(text), width)
 
 
 def _pad(text: str, width: int) -> str:

@@ -105,6 +105,11 @@ def test_station_pattern_0110_is_police_number_not_blocked() -> None:
     assert mobile.verdict == "police-number" and "mobile" in mobile.reasons[0].detail
 
 
+def test_pattern_note_names_the_kind_of_number_in_plain_english() -> None:
+    assert "though it is an IP phone number" in check("050-1234-0110").reasons[0].detail
+    assert "though it is a toll-free number" in check("0120-35-0110").reasons[0].detail
+
+
 @pytest.mark.parametrize(
     "shown",
     ["+81 3 3581 4321", "+81 03 3581 4321", "010 81 3 3346 0110", "+81 82 228 0110", "+81 3 5555 0110"],

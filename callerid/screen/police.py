@@ -342,7 +342,9 @@ def _pattern_finding(number: Number) -> Finding:
     if number.number_type in ("fixed-line", "fixed-line-or-mobile"):
         note_en = note_ja = ""
     else:
-        note_en = f" (though it is a {type_text(number.number_type, 'en')} number, not a station switchboard)"
+        kind_en = type_text(number.number_type, "en")
+        article = "an" if kind_en[:1].lower() in "aeiou" else "a"  # "an IP phone number"
+        note_en = f" (though it is {article} {kind_en} number, not a station switchboard)"
         note_ja = f"（ただし{type_text(number.number_type, 'ja')}の番号です）"
     return finding("police-pattern", display=number.display, type_note_en=note_en, type_note_ja=note_ja)
 

@@ -103,6 +103,26 @@ def test_busy_port_is_an_oserror_for_the_appliance_to_report(served, tmp_path):
         store.close()
 
 
+def test_busy_port_makes_no_setup_code_and_keeps_the_running_sites_code(tmp_path, capsys):
+    """A second server on the same database and a taken port must not print or replace a setup code."""
+    from callerid.web import credentials
+
+    config = make_config(tmp_path)
+    store = open_store(config)
+    blocker = socket.socket()
+    blocker.bind(("127.0.0.1", 0))
+    blocker.listen()
+    try:
+        code = credentials.new_setup_code(store)  # the code the running site announced
+        with pytest.raises(OSError):
+            start_in_thread(config, store, host="127.0.0.1", port=blocker.getsockname()[1])
+        assert "setup code" not in capsys.readouterr().out
+        assert credentials.check_setup_code(store, code), "the running site's setup code was replaced"
+    finally:
+        blocker.close()
+        store.close()
+
+
 # --- the `callerid web` command ------------------------------------------------------------------
 
 
@@ -176,8 +196,9 @@ def test_web_command_on_a_busy_port_says_so_in_one_line(tmp_path):
     port = blocker.getsockname()[1]
     try:
         proc = _start_command(tmp_path, "--port", str(port))
-        _, err = proc.communicate(timeout=30)
+        out, err = proc.communicate(timeout=30)
         assert proc.returncode == 2
+        assert "setup code" not in out, "a setup code for a website that never started"
         assert err.strip() == f"callerid web: port {port} is already in use (is the appliance serving it?)"
     finally:
         blocker.close()

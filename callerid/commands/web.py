@@ -32,7 +32,7 @@ def run(args: argparse.Namespace) -> int:
         raise CommandError(f"--port must be 0..65535, not {port}")
 
     from callerid.store import Store, StoreError
-    from callerid.web import create_app, start_in_thread
+    from callerid.web import start_in_thread
 
     db = args.db or config.store.db
     try:
@@ -40,9 +40,8 @@ def run(args: argparse.Namespace) -> int:
     except (OSError, ValueError, StoreError) as exc:
         raise CommandError(f"cannot open the call database {db}: {exc}") from None
     try:
-        app = create_app(config, store)
         try:
-            server = start_in_thread(config, store, host=host, port=port, app=app)
+            server = start_in_thread(config, store, host=host, port=port)  # binds before the setup code
         except OSError as exc:
             if exc.errno == errno.EADDRINUSE:
                 raise CommandError(f"port {port} is already in use (is the appliance serving it?)") from None

@@ -192,13 +192,29 @@ def start_in_thread(
     port: int | None = None,
     app: Flask | None = None,
 ) -> WebServer:
-    """Serve the website beside the appliance; the port is bound before this returns."""
+    """Serve the website beside the appliance; the port is bound before this returns.
+
+    The port is bound before the app is built, so a busy port (another appliance or demo already
+    serving it) raises OSError before a setup code is made: a code is never printed, or its hash
+    stored over the one the running site announced, for a website that does not exist.
+    """
     from waitress import create_server
 
-    app = app or create_app(config, store)
     bind_host = config.web.host if host is None else host
     bind_port = config.web.port if port is None else port
-    server = create_server(app, host=bind_host, port=bind_port, threads=SERVER_THREADS, ident="callerid")
+    built: list[Flask] = []
+
+    def application(environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        return built[0](environ, start_response)
+
+    server = create_server(application, host=bind_host, port=bind_port, threads=SERVER_THREADS,
+                           ident="callerid")
+    try:
+        built.append(app or create_app(config, store))
+    except BaseException:
+        server.task_dispatcher.shutdown(timeout=1.0)
+        server.close()
+        raise
     thread = threading.Thread(target=server.run, name="callerid-web", daemon=True)
     thread.start()
     handle = WebServer(server=server, thread=thread, host=bind_host, port=int(server.effective_port))

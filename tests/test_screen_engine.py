@@ -244,3 +244,11 @@ def test_unknown_region_in_config_is_a_clear_error() -> None:
     with pytest.raises(ValueError, match="unknown region"):
         ScreenConfig(region="XX")
     assert ScreenConfig(region="jp").region == "JP"
+
+
+def test_a_bare_country_code_reads_as_that_country_in_plain_words() -> None:
+    verdict = screen_display("+81", EMPTY, CONFIG)
+    assert verdict.verdict == "international" and verdict.country == "JP"
+    details = " ".join(r.detail for r in verdict.reasons)
+    assert "(JP, +81)" in details and "too short" in details
+    assert "nobody uses" not in details and "no digits" not in details

@@ -113,6 +113,19 @@ def test_malformed_international_keeps_what_was_shown() -> None:
 
 
 @pytest.mark.parametrize(
+    ("shown", "country", "code"),
+    [("+81", "JP", 81), ("010 81", "JP", 81), ("+1", "US", 1), ("+44", "GB", 44), ("+8", None, None)],
+)
+def test_a_bare_country_code_is_too_short_and_names_its_country(
+    shown: str, country: str | None, code: int | None
+) -> None:
+    """+81 has digits and names Japan: not 'it has no digits' from 'a country code nobody uses'."""
+    number = normalise(shown)
+    assert number.international and not number.valid
+    assert (number.problem, number.country, number.country_code) == ("too-short", country, code)
+
+
+@pytest.mark.parametrize(
     ("shown", "code"),
     [
         ("P", "P"), ("p", "P"), ("Ｐ", "P"), ("Private", "P"), ("非通知", "P"), ("Anonymous", "P"),

@@ -218,6 +218,14 @@ def key_from_digits(digits: str, international: bool, region: str) -> str:
     return f"+{cc}{digits}"
 
 
+def leading_country_code(digits: str) -> int | None:
+    """The country code the digits after `+` start with (codes are prefix-free), or None."""
+    for length in (1, 2, 3):
+        if len(digits) >= length and int(digits[:length]) in phonenumbers.COUNTRY_CODE_TO_REGION_CODE:
+            return int(digits[:length])
+    return None
+
+
 def split_idd(digits: str, plus: bool, region: str) -> tuple[bool, bool, str]:
     """(international, via IDD, digits after the IDD) for a scanned display."""
     _cc, idd, _trunk, _req = region_facts(region)
@@ -299,12 +307,20 @@ def _normalise(text: str, region: str, original: str) -> Number:
         )
     except NumberParseException as exc:
         problem = _PARSE_PROBLEMS.get(exc.error_type, "not-a-number")
-        domestic_digits = None if international else scan.digits
+        if not international:
+            return Number(
+                **base, country=region, country_code=cc_home, national_digits=scan.digits, problem=problem
+            )
+        # "+81" alone: a real country code with nothing after it is too short, not digit-less,
+        # and the family should read which country it names.
+        cc = leading_country_code(rest)
+        if problem == "no-digits":  # phonenumbers' word for "+8": there are digits, too few
+            problem = "too-short"
+        region_code = phonenumbers.region_code_for_country_code(cc) if cc is not None else None
         return Number(
             **base,
-            country=None if international else region,
-            country_code=None if international else cc_home,
-            national_digits=domestic_digits,
+            country=None if region_code in _NO_COUNTRY else region_code,
+            country_code=cc,
             problem=problem,
         )
 
@@ -369,6 +385,7 @@ __all__ = [
     "absence_code",
     "absent",
     "key_from_digits",
+    "leading_country_code",
     "normalise",
     "preload_metadata",
     "region_facts",

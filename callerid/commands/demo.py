@@ -17,7 +17,7 @@ import tempfile
 import threading
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import IO, TYPE_CHECKING
 
 from callerid.model import CallerID
 
@@ -73,6 +73,10 @@ def run(args: argparse.Namespace) -> int:
     logging.getLogger("callerid.alert").setLevel(logging.INFO)
     config = _demo_config(load_config_or_fail(args.config), args)
     db = Path(args.db)
+    lock = _claim_demo_db(db)  # before the old log is wiped: it may be another running demo's
+    if not args.no_web and not _port_free(config.web.host, args.port):
+        raise CommandError(f"port {args.port} is already in use (another callerid demo, or the appliance?); "
+                           "pass --port N or --no-web")
     for suffix in ("", "-wal", "-shm"):
         Path(f"{db}{suffix}").unlink(missing_ok=True)
 
@@ -120,7 +124,43 @@ def run(args: argparse.Namespace) -> int:
             runtime.appliance.stop()
             worker.join(timeout=5)
             runtime.close()
+            lock.close()
     return 0
+
+
+def _claim_demo_db(db: Path) -> IO[bytes]:
+    """Hold a lock for this demo's log, so a second demo on the same file refuses instead of wiping it.
+
+    The lock file lives in the temporary directory (named after the log's full path), not beside the
+    log; the kernel releases the lock when the process ends, however it ends.
+    """
+    import fcntl
+    import hashlib
+
+    from callerid.cli import CommandError
+
+    key = hashlib.sha256(str(db.resolve()).encode()).hexdigest()[:16]
+    handle = open(os.path.join(tempfile.gettempdir(), f"callerid-demo-{key}.lock"), "wb")  # noqa: SIM115
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        handle.close()
+        raise CommandError(f"another callerid demo is already running with {db}; stop it (Ctrl-C) "
+                           "or pass --db OTHER.db") from None
+    return handle
+
+
+def _port_free(host: str, port: int) -> bool:
+    """True when the website could listen on host:port now (the demo checks before it starts)."""
+    import socket
+
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError:
+            return False
+    return True
 
 
 def _demo_config(config: Config, args: argparse.Namespace) -> Config:
@@ -169,7 +209,11 @@ def _linger(args: argparse.Namespace, runtime: Runtime) -> None:
     linger = args.linger if args.linger is not None else (None if sys.stdin.isatty() else 0.0)
     if linger == 0:
         return
-    print("\nThe family website stays up; press Ctrl-C to end the demo.")
+    url = _web_url(runtime, args.port)
+    if linger is None:
+        print(f"\nThe family website stays up at {url} ; press Ctrl-C to end the demo.")
+    else:
+        print(f"\nThe family website stays up at {url} for {linger:g} s; Ctrl-C ends the demo sooner.")
     if linger is None:
         threading.Event().wait()
     else:

@@ -121,3 +121,24 @@ def test_screenshot_script_makes_phone_sized_pages(tmp_path):
         assert header[:8] == b"\x89PNG\r\n\x1a\n"
         width, height = struct.unpack(">II", header[16:24])
         assert (width, height) == (780, 1688), png.name  # 390x844 at device scale 2
+
+
+@pytest.mark.timeout(90)
+def test_no_page_scrolls_sideways_on_a_phone_even_with_a_hostile_caller(served, browser):
+    """Every page fits 390 px: the list page's file picker and a 10k-character name once did not."""
+    from web_support import HOSTILE_NAMES, HOSTILE_NUMBERS, make_record
+
+    server, store, call_id = served
+    hostile_id = store.add_call(make_record(number=HOSTILE_NUMBERS["long"], name=HOSTILE_NAMES["long"],
+                                            code="invalid", action="warn", actions=("panel",)))
+    context = browser.new_context(viewport=PHONE, device_scale_factor=1, locale="en-US")
+    page = context.new_page()
+    page.goto(server.url + "/login")
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit].primary")
+    page.wait_for_url(server.url + "/")
+    for path in ("/", "/calls", f"/calls/{call_id}", f"/calls/{hostile_id}", "/lists", "/status"):
+        page.goto(server.url + path)
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= PHONE["width"], f"{path} is {width} px wide on a {PHONE['width']} px phone"
+    context.close()

@@ -7,8 +7,10 @@ returns clean text or None, never raises.
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Iterable, Mapping
 
 from callerid.decode.lines import clean_line
+from callerid.model import CallerID
 
 ABSENCE_CODES = ("P", "O", "C", "S")
 
@@ -83,3 +85,57 @@ def extra_value(value: bytes) -> str:
     if value and all(0x20 <= b < 0x7F for b in value):
         return value.decode("ascii")
     return value.hex()
+
+
+def caller_from_params(
+    fmt: str,
+    params: Iterable[tuple[int, bytes]],
+    extra_names: Mapping[int, str],
+    *,
+    checksum_ok: bool | None,
+    raw: bytes,
+    lead: Iterable[tuple[str, str]] = (),
+    tail: Iterable[tuple[str, str]] = (),
+    absence_in_number: bool = False,
+) -> CallerID | None:
+    """A `CallerID` from (type, value) parameters, or None when none of them is caller data.
+
+    MDMF, ETSI and NTT Number Display share the parameter types: 0x01 date/time, 0x02 number,
+    0x04 reason for no number, 0x07 name, 0x08 reason for no name. Other types go to `extras`
+    (named by `extra_names`), between the caller's `lead` and `tail` extras. With
+    `absence_in_number`, a number parameter that reads `P` or `O` is taken as that reason
+    (Bellcore senders do this).
+    """
+    number = name = absence = name_absence = date = time = None
+    extras = list(lead)
+    for kind, value in params:
+        if kind == 0x01:
+            date, time = date_time_of(value)
+        elif kind == 0x02:
+            if absence_in_number and text_of(value).upper() in ("P", "O"):
+                absence = absence_of(value)
+            else:
+                number = number_of(value)
+        elif kind == 0x04:
+            absence = absence_of(value)
+        elif kind == 0x07:
+            name = text_of(value) or None
+        elif kind == 0x08:
+            name_absence = absence_of(value)
+        else:
+            extras.append((extra_names.get(kind, f"param_{kind:02x}"), extra_value(value)))
+    extras.extend(tail)
+    if all(v is None for v in (number, name, absence, name_absence, date, time)):
+        return None
+    return CallerID(
+        format=fmt,
+        number=number,
+        name=name,
+        absence=absence,
+        name_absence=name_absence,
+        date=date,
+        time=time,
+        checksum_ok=checksum_ok,
+        raw=raw,
+        extras=tuple(extras),
+    )

@@ -17,7 +17,7 @@ Message waiting (0x06, 0x82), charge (0x86) and SMS (0x89) messages are not call
 
 from __future__ import annotations
 
-from callerid.decode.fields import absence_of, date_time_of, extra_value, number_of, text_of
+from callerid.decode.fields import absence_of, caller_from_params, date_time_of, number_of, text_of
 from callerid.model import CallerID
 
 SDMF = 0x04
@@ -132,39 +132,10 @@ def _mdmf(body: bytes, checksum_ok: bool | None, raw: bytes, expect: str | None)
     params, exact = parse_params(body)
     if not exact and checksum_ok is not False:
         checksum_ok = False  # the parameters do not fill the message: something is wrong with it
-    number = name = absence = name_absence = date = time = None
-    extras: list[tuple[str, str]] = []
-    for kind, value in params:
-        if kind == 0x01:
-            date, time = date_time_of(value)
-        elif kind == 0x02:
-            if text_of(value).upper() in ("P", "O"):
-                absence = absence_of(value)
-            else:
-                number = number_of(value)
-        elif kind == 0x04:
-            absence = absence_of(value)
-        elif kind == 0x07:
-            name = text_of(value) or None
-        elif kind == 0x08:
-            name_absence = absence_of(value)
-        else:
-            extras.append((EXTRA_NAMES.get(kind, f"param_{kind:02x}"), extra_value(value)))
-    if all(v is None for v in (number, name, absence, name_absence, date, time)):
-        return None
     if expect in ("mdmf", "etsi"):
         label = expect
     else:
         label = "etsi" if any(kind > BELLCORE_MAX_PARAM for kind, _ in params) else "mdmf"
-    return CallerID(
-        format=label,
-        number=number,
-        name=name,
-        absence=absence,
-        name_absence=name_absence,
-        date=date,
-        time=time,
-        checksum_ok=checksum_ok,
-        raw=raw,
-        extras=tuple(extras),
+    return caller_from_params(
+        label, params, EXTRA_NAMES, checksum_ok=checksum_ok, raw=raw, absence_in_number=True
     )

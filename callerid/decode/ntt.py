@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import binascii
 
-from callerid.decode.fields import absence_of, date_time_of, extra_value, number_of, text_of
+from callerid.decode.fields import caller_from_params
 from callerid.model import CallerID
 
 DLE, SOH, STX, ETX = 0x10, 0x01, 0x02, 0x03
@@ -126,8 +126,7 @@ def _record(
     payload: bytes, header: int, checksum_ok: bool, raw: bytes, bad_parity: int, lone: int
 ) -> CallerID | None:
     kind = payload[0]
-    number = name = absence = name_absence = date = time = None
-    extras: list[tuple[str, str]] = [("ntt_message_type", f"{kind:02x}")]
+    params: list[tuple[int, bytes]] = []
     pos, body = 0, payload[2:]
     while pos + 2 <= len(body):
         param, length = body[pos], body[pos + 1]
@@ -137,37 +136,22 @@ def _record(
             checksum_ok = False  # runs past DLE ETX
             if not value:
                 break
-        if param == 0x01:
-            date, time = date_time_of(value)
-        elif param == 0x02:
-            number = number_of(value)
-        elif param == 0x04:
-            absence = absence_of(value)
-        elif param == 0x07:
-            name = text_of(value) or None
-        elif param == 0x08:
-            name_absence = absence_of(value)
-        else:
-            extras.append((EXTRA_NAMES.get(param, f"param_{param:02x}"), extra_value(value)))
+        params.append((param, value))
+    tail: list[tuple[str, str]] = []
     if header != HEADER:
-        extras.append(("ntt_header", f"{header:02x}"))
+        tail.append(("ntt_header", f"{header:02x}"))
     if bad_parity:
-        extras.append(("parity_errors", str(bad_parity)))
+        tail.append(("parity_errors", str(bad_parity)))
     if lone:
-        extras.append(("unpaired_dle", str(lone)))
-    if all(v is None for v in (number, name, absence, name_absence, date, time)):
-        return None
-    return CallerID(
-        format="ntt",
-        number=number,
-        name=name,
-        absence=absence,
-        name_absence=name_absence,
-        date=date,
-        time=time,
+        tail.append(("unpaired_dle", str(lone)))
+    return caller_from_params(
+        "ntt",
+        params,
+        EXTRA_NAMES,
         checksum_ok=checksum_ok,
         raw=raw,
-        extras=tuple(extras),
+        lead=[("ntt_message_type", f"{kind:02x}")],
+        tail=tail,
     )
 
 

@@ -3,7 +3,7 @@
 # its boot partition with mtools, no mounting) until callerid.service reports ready on the serial
 # console, then check that the family website answers. Prints the boot-to-ready time.
 #
-#   firmware/image-test.sh [IMAGE]     (TIMEOUT seconds, default 1800; MEM MiB, default 512 like a Zero 2 W)
+#   firmware/image-test.sh [IMAGE]     (TIMEOUT seconds, default 900; MEM MiB, default 512 like a Zero 2 W)
 #
 # The guest's network is qemu's user-mode NAT with restrict=on: it gets a DHCP lease but cannot reach
 # anything outside; only the website port is forwarded to 127.0.0.1 on this machine.
@@ -11,7 +11,7 @@ set -euo pipefail
 
 FW=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 IMG=${1:-$FW/out/callerid-arm64.img}
-TIMEOUT=${TIMEOUT:-1800}
+TIMEOUT=${TIMEOUT:-900}
 MEM=${MEM:-512}
 [ -f "$IMG" ] || { echo "image-test: no image at $IMG (make image first)" >&2; exit 1; }
 command -v qemu-system-aarch64 >/dev/null || { echo "image-test: qemu-system-aarch64 missing (qemu-system-arm)" >&2; exit 1; }
@@ -37,22 +37,26 @@ initrd=$(mdir -b -i "$fat" :: | grep -o 'initrd.img-[^ ]*' | sort -V | tail -n 1
 [ -n "$kernel" ] && [ -n "$initrd" ] || { echo "image-test: no kernel/initrd on the boot partition" >&2; exit 1; }
 mcopy -i "$fat" "::$kernel" "$work/vmlinuz"
 mcopy -i "$fat" "::$initrd" "$work/initrd"
-# The watchdog check: a test unit written into the disk copy's root file system with debugfs (no
-# mounting). The real systemd of the image must kill it once its loop hangs.
-if [ "${WATCHDOG_TEST:-1}" = 1 ]; then
-  root_start=$(sfdisk --dump "$work/disk.img" | awk -F'[=,]' '/^[^ ]+2 :/ {gsub(/ /, "", $2); print $2}')
-  rootfs="$work/disk.img?offset=$((root_start * 512))"
-  debugfs -w -f - "$rootfs" >/dev/null 2>"$work/debugfs.err" <<EOF
+# Two test-only units, written into the disk copy's root file system with debugfs (no mounting):
+# a probe that reports on the serial console when callerid.service is ready (Type=notify: it runs
+# right after READY=1), and the watchdog check, a loop that hangs, which the image's real systemd
+# must kill. Neither is in the image itself.
+root_start=$(sfdisk --dump "$work/disk.img" | awk -F'[=,]' '/^[^ ]+2 :/ {gsub(/ /, "", $2); print $2}')
+rootfs="$work/disk.img?offset=$((root_start * 512))"
+units=(callerid-ready-probe)
+[ "${WATCHDOG_TEST:-1}" = 1 ] && units+=(callerid-hang-test)
+for unit in "${units[@]}"; do
+  debugfs -w -f - "$rootfs" >/dev/null 2>>"$work/debugfs.err" <<EOF
 cd /usr/local/sbin
-write $FW/image-test.d/callerid-hang-test callerid-hang-test
+write $FW/image-test.d/$unit $unit
 cd /etc/systemd/system
-write $FW/image-test.d/callerid-hang-test.service callerid-hang-test.service
+write $FW/image-test.d/$unit.service $unit.service
 cd /etc/systemd/system/multi-user.target.wants
-symlink callerid-hang-test.service /etc/systemd/system/callerid-hang-test.service
+symlink $unit.service /etc/systemd/system/$unit.service
 EOF
-  debugfs -R "stat /etc/systemd/system/multi-user.target.wants/callerid-hang-test.service" "$rootfs" \
-    2>/dev/null | grep -q 'Type: symlink' || { cat "$work/debugfs.err" >&2; echo "image-test: could not add the watchdog test unit" >&2; exit 1; }
-fi
+  debugfs -R "stat /etc/systemd/system/multi-user.target.wants/$unit.service" "$rootfs" 2>/dev/null \
+    | grep -q 'Type: symlink' || { cat "$work/debugfs.err" >&2; echo "image-test: could not add $unit" >&2; exit 1; }
+done
 echo "image-test: booting $kernel + $initrd from $(basename "$IMG") ($MEM MiB, 2 CPUs, TCG)"
 
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
@@ -63,15 +67,16 @@ qemu-system-aarch64 -M virt -cpu cortex-a53 -smp 2 -m "$MEM" \
   -kernel "$work/vmlinuz" -initrd "$work/initrd" \
   -append "root=LABEL=RASPIROOT rw rootwait console=ttyAMA0 systemd.show_status=1" \
   -drive "if=none,id=disk,file=$work/disk.img,format=raw" -device virtio-blk-pci,drive=disk \
-  -netdev "user,id=net,restrict=on,hostfwd=tcp:127.0.0.1:$port-:8080" -device virtio-net-pci,netdev=net \
+  -netdev "user,id=net,restrict=on,hostfwd=tcp:127.0.0.1:$port-:8080" -device virtio-net-pci,netdev=net,romfile= \
   -display none -monitor none -serial "file:$console" &
 qemu_pid=$!
 
 elapsed() { awk -v s="$started" -v n="$(date +%s.%N)" 'BEGIN { printf "%.1f", n - s }'; }
 status=1
 while kill -0 "$qemu_pid" 2>/dev/null; do
-  if grep -aq 'Started .*callerid\.service' "$console"; then status=0; break; fi
-  if grep -aq 'Failed to start .*callerid\.service' "$console"; then status=2; break; fi
+  if grep -aq 'image-test-probe: callerid.service active/running' "$console"; then status=0; break; fi
+  if grep -aq 'Failed to start .*callerid\.service\|image-test-probe: callerid.service [a-z]*/[a-z]' "$console" \
+     && ! grep -aq 'image-test-probe: callerid.service active/running' "$console"; then status=2; break; fi
   if [ "$(printf '%.0f' "$(elapsed)")" -ge "$TIMEOUT" ]; then status=3; break; fi
   sleep 1
 done
@@ -81,7 +86,8 @@ echo "---- serial console (last 40 lines) ----"
 tr -d '\r' < "$console" | sed 's/\x1b\[[0-9;]*[A-Za-z]//g' | tail -n 40
 echo "----------------------------------------"
 case $status in
-  0) printf 'image-test: callerid.service ready %.0f s after qemu started\n' "$ready" ;;
+  0) printf 'image-test: callerid.service ready %.0f s after qemu started\n' "$ready"
+     grep -ao 'image-test-probe: .*' "$console" | head -n 1 | tr -d '\r' ;;
   2) echo "image-test: callerid.service FAILED to start"; exit 1 ;;
   3) echo "image-test: callerid.service not ready after ${TIMEOUT}s"; exit 1 ;;
   *) echo "image-test: qemu exited before callerid.service was ready"; exit 1 ;;
@@ -101,18 +107,20 @@ grep -aq 'setup code' "$console" && echo "image-test: setup code shown on the co
 
 if [ "${WATCHDOG_TEST:-1}" = 1 ]; then
   # Real systemd, real watchdog: the hung test loop must be killed with SERVICE_RESULT=watchdog.
-  hang_seen="" killed=""
   for _ in $(seq 1 600); do
-    [ -n "$hang_seen" ] || ! grep -aq 'hang-test: loop hangs now' "$console" || hang_seen=$(elapsed)
-    if grep -aq 'hang-test: stopped SERVICE_RESULT=' "$console"; then killed=$(elapsed); break; fi
+    grep -aq 'hang-test: stopped SERVICE_RESULT=' "$console" && break
     sleep 1
   done
   kicks=$(grep -ac 'hang-test: kick ' "$console" || true)
   result=$(grep -ao 'hang-test: stopped SERVICE_RESULT=[^ ]* EXIT_CODE=[^ ]* EXIT_STATUS=[^ ]*' "$console" | head -n 1)
   echo "image-test: watchdog test: $kicks kicks while the loop ran; ${result:-no stop seen}"
+  # Guest-side times from the kernel timestamps of the console lines: last kick -> killed.
+  stamp() { grep -ao "\[ *[0-9.]*\] [^ ]*: hang-test: $1" "$console" | sed 's/^\[ *\([0-9.]*\)\].*/\1/'; }
+  last_kick=$(stamp 'kick ' | tail -n 1)
+  stopped=$(stamp 'stopped ' | head -n 1)
   case $result in
-    *SERVICE_RESULT=watchdog*) awk -v h="${hang_seen:-0}" -v k="$killed" \
-      'BEGIN { printf "image-test: systemd killed the hung loop %.0f s after it hung (WatchdogSec=10)\n", k - h }' ;;
+    *SERVICE_RESULT=watchdog*) awk -v a="${last_kick:-0}" -v b="${stopped:-0}" \
+      'BEGIN { printf "image-test: systemd killed the hung loop %.1f s after its last WATCHDOG=1 (WatchdogSec=10)\n", b - a }' ;;
     *) echo "image-test: the watchdog did not kill the hung loop"; exit 1 ;;
   esac
 fi

@@ -239,7 +239,7 @@ start_service() {
   # The website prints a fresh one-time setup code when it starts with no password set.
   for _ in $(seq 1 30); do
     SETUP_CODE=$(journalctl -u callerid --since "@$((since - 1))" -o cat --no-pager 2>/dev/null \
-      | grep -o 'one-time setup code [A-Z0-9]*' | tail -n 1 | awk '{print $4}') || true
+      | grep -o 'one-time setup code [A-Z0-9-]*' | tail -n 1 | awk '{print $4}') || true
     [ -n "${SETUP_CODE:-}" ] && break
     systemctl is-active --quiet callerid && [ "$CHANGED" = 0 ] && break
     sleep 1

@@ -55,6 +55,7 @@ class _ActiveCall:
     first_ring: float | None
     last_ring: float | None
     rings: int = 0
+    rings_since_record: int = 0
 
 
 @dataclass
@@ -204,6 +205,7 @@ class Appliance:
             self._refresh_lists()  # off the critical path: caller ID follows the first ring
         call.last_ring = at
         call.rings += 1
+        call.rings_since_record += 1
         if call.record is not None:
             for sink in self._sinks:
                 _guard(lambda s=sink: s.ring(call.record), "ring")
@@ -216,8 +218,11 @@ class Appliance:
 
         timings = Timings(caller_id_at=at)
         current = self._call.record
-        if current is not None and _same_caller(current.caller, caller):
-            return  # the modem repeated the record (e.g. AT+VRID, or a second burst)
+        if current is not None and _same_caller(current.caller, caller) and self._call.rings_since_record < 2:
+            # The modem repeated the record (e.g. AT+VRID, or a second burst). Caller ID comes once a
+            # call, before the second ring: after two more rings the same number is a new call (a
+            # caller who hangs up and redials at once, as fraudsters do, must be warned and logged).
+            return
         if current is not None:
             self._end_call()
         verdict = screen(caller, self._lists, self._screen_config)
@@ -295,6 +300,9 @@ class Appliance:
         if not number:
             log.info("block button pressed, but there is no flagged caller with a number to block")
             return
+        if record is not None and record.verdict.verdict == "blocklisted":
+            log.info("block button pressed, but %s is already on the block list", number)
+            return  # re-adding would replace the family's own label with the button's
         self._store.add_list_entry("block", number, label="blocked with the button")
         self._refresh_lists(force=True)
         log.info("blocked %s from the panel button", number)

@@ -196,3 +196,21 @@ def test_modem_state_is_published_for_the_status_page(running: Running) -> None:
     assert store.get_setting("modem.state") == "ready"
     assert "Conexant" in (store.get_setting("modem.detail") or "")
     assert store.get_setting("modem.updated_at")
+
+
+def test_same_caller_redialling_at_once_is_a_new_call_warned_and_logged(running: Running) -> None:
+    """Fraudsters hang up and call straight back; the second call must not pass as a repeated record."""
+    running.call(CallerID(format="text", number="0335814321"), rings=2)
+    running.call(CallerID(format="text", number="0335814321"), rings=2)
+    assert [c.verdict.verdict for c in running.runtime.store.calls()] == ["police-number"] * 2
+    assert len(running.recorder.calls) == 2
+    assert [r.id for r in running.recorder.finished][:1] == [1], "the first call was never ended"
+
+
+def test_block_button_on_an_already_blocked_caller_keeps_the_familys_label(running: Running) -> None:
+    running.runtime.store.add_list_entry("block", "0120-444-555", "Solar panel seller")
+    running.runtime.appliance.reload_lists()
+    running.call(CallerID(format="text", number="0120444555", name="SOLAR JAPAN"))
+    running.runtime.appliance.block_last_flagged()
+    running.call(CallerID(format="text", number="0471230000"))  # handled after the button press
+    assert [e.label for e in running.runtime.store.list_entries("block")] == ["Solar panel seller"]

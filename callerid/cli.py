@@ -44,11 +44,16 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message}\n")
 
 
-def _add_common(parser: argparse.ArgumentParser) -> None:
+def add_common_options(parser: argparse.ArgumentParser, *, top: bool = False) -> None:
+    """The options every command and sub-command takes (DESIGN.md: `--config PATH`).
+
+    Only the top-level parser sets a default: a sub-command's default would silently
+    overwrite `callerid --config X check ...`, so below the top it is left unset.
+    """
     parser.add_argument(
         "--config",
         metavar="PATH",
-        default=None,
+        default=None if top else argparse.SUPPRESS,
         help="TOML configuration file (default: /etc/callerid/config.toml if present)",
     )
 
@@ -57,11 +62,11 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     """Build the parser; with `only`, import just that command's module."""
     parser = _Parser(prog="callerid", description="Caller-ID screening against fake-police phone fraud.")
     parser.add_argument("--version", action="version", version=f"callerid {__version__}")
-    _add_common(parser)
+    add_common_options(parser, top=True)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     for name, (module_name, help_text) in COMMANDS.items():
         cmd = sub.add_parser(name, help=help_text, description=help_text)
-        _add_common(cmd)
+        add_common_options(cmd)
         if only == name:
             module = _load(module_name)
             if module is not None:

@@ -30,3 +30,19 @@ def test_unknown_option_is_one_line_error(capsys: pytest.CaptureFixture[str]) ->
     assert exc.value.code == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "error" in err[0]
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["--config", "/nonexistent/callerid.toml", "check", "0312345678"],
+        ["check", "--config", "/nonexistent/callerid.toml", "0312345678"],
+        ["modem", "probe", "--config", "/nonexistent/callerid.toml"],
+        ["modem", "--config", "/nonexistent/callerid.toml", "probe"],
+    ],
+)
+def test_config_is_honoured_wherever_it_is_given(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    """`--config` before or after the command (and its sub-command) must reach the command."""
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert "/nonexistent/callerid.toml" in err and len(err.strip().splitlines()) == 1

@@ -17,6 +17,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     sub = parser.add_subparsers(dest="action", metavar="ACTION")
     probe = sub.add_parser("probe", help="identify the modem and the caller-ID commands it takes",
                            description="identify the modem and the caller-ID commands it takes")
+    from callerid.cli import add_common_options
+
+    add_common_options(probe)  # every command takes --config, sub-commands included
     probe.add_argument("--port", metavar="DEV", default=None,
                        help="serial device to probe (default: the configured port, else every port found)")
     probe.add_argument("--profile", choices=["auto", *PROFILES], default=None,

@@ -208,3 +208,19 @@ def test_web_command_refuses_a_bad_port(tmp_path):
     proc = _start_command(tmp_path, "--port", "70000")
     _, err = proc.communicate(timeout=30)
     assert proc.returncode == 2 and "0..65535" in err and "Traceback" not in err
+
+
+def test_web_and_passwd_say_the_same_one_line_for_a_database_they_cannot_open(tmp_path):
+    not_a_db = tmp_path / "a-directory"
+    not_a_db.mkdir()
+    web = _start_command(tmp_path, "--port", "0", "--db", str(not_a_db))
+    _, web_err = web.communicate(timeout=30)
+    passwd = subprocess.run(
+        [sys.executable, "-m", "callerid", "passwd", "--config", str(tmp_path / "config.toml"),
+         "--db", str(not_a_db)],
+        input="a family password\n", capture_output=True, text=True, timeout=30,
+    )
+    for name, code, err in (("web", web.returncode, web_err), ("passwd", passwd.returncode, passwd.stderr)):
+        assert code == 2, err
+        assert err.startswith(f"callerid {name}: cannot open the call database {not_a_db}: "), err
+        assert len(err.strip().splitlines()) == 1 and "Traceback" not in err

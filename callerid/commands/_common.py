@@ -1,4 +1,4 @@
-"""Helpers that several commands share: configuration loading with one-line errors."""
+"""Helpers that several commands share: configuration and the call database, with one-line errors."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from callerid.config import Config
+    from callerid.store import Store
 
 
 def load_config_or_fail(path: str | None) -> Config:
@@ -19,3 +20,14 @@ def load_config_or_fail(path: str | None) -> Config:
         raise CommandError(str(exc)) from None
     except OSError as exc:
         raise CommandError(f"cannot read configuration {path}: {exc.strerror}") from None
+
+
+def open_store_or_fail(db: str, region: str) -> Store:
+    """Open the call database read-write, turning any problem into a one-line CommandError naming it."""
+    from callerid.cli import CommandError
+    from callerid.store import Store, StoreError
+
+    try:
+        return Store(db, region=region)
+    except (OSError, ValueError, StoreError) as exc:
+        raise CommandError(f"cannot open the call database {db}: {exc}") from None

@@ -30,12 +30,11 @@ def _read_password() -> str:
 
 def run(args: argparse.Namespace) -> int:
     from callerid.cli import CommandError
-    from callerid.commands._common import load_config_or_fail
+    from callerid.commands._common import load_config_or_fail, open_store_or_fail
 
     config = load_config_or_fail(args.config)
     password = _read_password()
 
-    from callerid.store import Store, StoreError
     from callerid.web import credentials
 
     try:
@@ -45,10 +44,7 @@ def run(args: argparse.Namespace) -> int:
             raise CommandError(f"the password needs at least {credentials.MIN_PASSWORD} characters") from None
         raise CommandError(f"the password may have at most {credentials.MAX_PASSWORD} characters") from None
     db = args.db or config.store.db
-    try:
-        store = Store(db, region=config.region)
-    except (OSError, ValueError, StoreError) as exc:
-        raise CommandError(f"cannot open the call database {db}: {exc}") from None
+    store = open_store_or_fail(db, config.region)
     try:
         credentials.set_password(store, password)
     finally:

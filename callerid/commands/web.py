@@ -23,7 +23,7 @@ def _interrupt(signum: int, frame: object) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from callerid.cli import CommandError
-    from callerid.commands._common import load_config_or_fail
+    from callerid.commands._common import load_config_or_fail, open_store_or_fail
 
     config = load_config_or_fail(args.config)
     host = args.host if args.host is not None else config.web.host
@@ -31,14 +31,10 @@ def run(args: argparse.Namespace) -> int:
     if not 0 <= port <= 65535:
         raise CommandError(f"--port must be 0..65535, not {port}")
 
-    from callerid.store import Store, StoreError
     from callerid.web import start_in_thread
 
     db = args.db or config.store.db
-    try:
-        store = Store(db, region=config.region)
-    except (OSError, ValueError, StoreError) as exc:
-        raise CommandError(f"cannot open the call database {db}: {exc}") from None
+    store = open_store_or_fail(db, config.region)
     try:
         try:
             server = start_in_thread(config, store, host=host, port=port)  # binds before the setup code

@@ -82,3 +82,22 @@ def test_a_second_demo_refuses_in_one_line_and_leaves_the_first_alone(tmp_path: 
         if first.poll() is None:
             first.kill()
             first.wait()
+
+
+def test_demo_shows_what_is_said_but_not_every_wav_the_missing_sound_card_skipped(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    import logging
+
+    from callerid.commands.demo import _demo_logging
+
+    _demo_logging()
+    try:
+        logging.getLogger("callerid.alert.speech").info("warning (withheld, ja): ...")
+        logging.getLogger("callerid.alert.player").info("would have played /tmp/x.wav")
+        logging.getLogger("callerid.alert.player").warning("no sound output (aplay exited 1)")
+        shown = [r.getMessage() for r in caplog.records]
+    finally:
+        for name in ("callerid.alert", "callerid.alert.player"):
+            logging.getLogger(name).setLevel(logging.NOTSET)
+    assert shown == ["warning (withheld, ja): ...", "no sound output (aplay exited 1)"]

@@ -69,8 +69,7 @@ def run(args: argparse.Namespace) -> int:
 
     if args.speed <= 0:
         raise CommandError("--speed must be a positive number")
-    logging.basicConfig(level=logging.WARNING, format="  [%(name)s] %(message)s", stream=sys.stdout)
-    logging.getLogger("callerid.alert").setLevel(logging.INFO)
+    _demo_logging()
     config = _demo_config(load_config_or_fail(args.config), args)
     db = Path(args.db)
     lock = _claim_demo_db(db)  # before the old log is wiped: it may be another running demo's
@@ -161,6 +160,17 @@ def _port_free(host: str, port: int) -> bool:
         except OSError:
             return False
     return True
+
+
+def _demo_logging() -> None:
+    """Show what the speaker says (its text), not each WAV the player would have played.
+
+    Without a sound card the player logs "would have played FILE" for every part and repeat: five
+    lines a call that spill into the next call's story and tell a newcomer nothing new.
+    """
+    logging.basicConfig(level=logging.WARNING, format="  [%(name)s] %(message)s", stream=sys.stdout)
+    logging.getLogger("callerid.alert").setLevel(logging.INFO)
+    logging.getLogger("callerid.alert.player").setLevel(logging.WARNING)
 
 
 def _demo_config(config: Config, args: argparse.Namespace) -> Config:

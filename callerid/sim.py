@@ -50,6 +50,12 @@ class SimCall:
     `mode` None sends caller ID the way the driver enabled it (text for =1, hex for =2, nothing
     when caller ID is off); "text" or "hex" force one. `message` picks the hex encoding (sdmf, mdmf,
     etsi, ntt; default from caller.format, text -> mdmf). Times are in seconds before time_scale.
+
+    "ntt-audio" is Japan's Number Display as the exchange does it: CAR (a RING every `car_period`)
+    for up to `car_seconds`; when the terminal goes off-hook (the primary response), the caller ID
+    as a V.23 FSK burst `nd_delay` later, streamed by +VRX as 8-bit audio (at `nd_level_dbfs`,
+    with white noise at `nd_snr_db` if given); when it goes back on-hook, `rings` normal rings
+    `ring_period` apart. Without a primary response the call rings normally after the CAR.
     """
 
     caller: CallerID
@@ -59,6 +65,12 @@ class SimCall:
     style: str = "spaced"  # format_text style: spaced, compact, oneline
     message: str | None = None
     cid_delay: float | None = None  # after the first RING; default half a ring period
+    car_period: float = 1.0  # ntt-audio: CAR rings 0.5 s on / 0.5 s off
+    car_seconds: float = 6.0  # ntt-audio: the exchange waits this long for the primary response
+    nd_delay: float = 0.3  # ntt-audio: the FSK burst starts this long after the primary response
+    nd_ring_delay: float = 0.5  # ntt-audio: normal ringing starts this long after reception complete
+    nd_level_dbfs: float = -14.0
+    nd_snr_db: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,8 +106,11 @@ class SimCallHandle:
         self.call = call
         self.done = threading.Event()
         self.answered = False
-        self.caller_id_sent: str | None = None  # "text" | "hex" | None
+        self.caller_id_sent: str | None = None  # "text" | "hex" | "ntt-audio" | None
         self.caller_id_sent_at: float | None = None
+        self.phase = "ringing"  # ntt-audio: "car" -> "number-display" -> "ringing"
+        self.primary_response_at: float | None = None
+        self.rings_at: list[float] = []  # every RING sent for this call (CAR ones included)
 
     def wait(self, timeout: float | None = None) -> bool:
         return self.done.wait(timeout)
@@ -176,9 +191,8 @@ class SimulatedModem:
 
     # ---- scripted behaviour (any thread) --------------------------------------------------
     def play_call(self, call: SimCall) -> SimCallHandle:
-        if call.mode not in (None, "text", "hex"):
-            raise ValueError(f"SimCall mode {call.mode!r}: use None, 'text' or 'hex' (Number Display audio "
-                             "is streamed with queue_rx_audio during +VRX)")
+        if call.mode not in (None, "text", "hex", "ntt-audio"):
+            raise ValueError(f"SimCall mode {call.mode!r}: use None, 'text', 'hex' or 'ntt-audio'")
         handle = SimCallHandle(call)
         self._soon(lambda: self._start_call(handle))
         return handle
@@ -449,8 +463,15 @@ class SimulatedModem:
             with self._cond:
                 self._hangups.append(self._offhook)
                 self._cond.notify_all()
-        if self._call is not None:
-            self._call.answered = True
+        call = self._call
+        if call is not None and call.phase == "car":
+            # Number Display: the primary response. The exchange sends the FSK burst shortly after.
+            call.phase = "number-display"
+            call.primary_response_at = time.monotonic()
+            self._at(time.monotonic() + call.call.nd_delay * self.time_scale,
+                     lambda h=call: self._send_number_display(h))
+        elif call is not None:
+            call.answered = True
 
     def _hang_up_line(self) -> None:
         if self._offhook is not None:
@@ -458,6 +479,12 @@ class SimulatedModem:
                 self._offhook.onhook_at = time.monotonic()
                 self._cond.notify_all()
             self._offhook = None
+        call = self._call
+        if call is not None and call.phase == "number-display":
+            # Reception complete: the exchange stops sending and rings the phone normally.
+            self._rx_source.clear()
+            call.phase = "ringing"
+            self._normal_ringing(call, time.monotonic() + call.call.nd_ring_delay * self.time_scale)
 
     # ---- voice ------------------------------------------------------------------------------
     def _receive_audio(self, data: bytes) -> bytes:
@@ -504,6 +531,13 @@ class SimulatedModem:
         call = handle.call
         self._call = handle
         start = time.monotonic()
+        if call.mode == "ntt-audio":
+            handle.phase = "car"
+            car = call.car_period * self.time_scale
+            for i in range(max(1, int(call.car_seconds / call.car_period))):
+                self._at(start + i * car, lambda h=handle: self._car_ring(h))
+            self._at(start + call.car_seconds * self.time_scale, lambda h=handle: self._car_over(h))
+            return
         period = call.ring_period * self.time_scale
         for i in range(call.rings):
             self._at(start + i * period, lambda h=handle: self._ring(h))
@@ -512,8 +546,44 @@ class SimulatedModem:
             self._at(start + delay * self.time_scale, lambda h=handle: self._send_caller_id(h))
         self._at(start + max(call.rings, 1) * period, lambda h=handle: self._finish_call(h))
 
+    def _normal_ringing(self, handle: SimCallHandle, start: float) -> None:
+        period = handle.call.ring_period * self.time_scale
+        for i in range(handle.call.rings):
+            self._at(start + i * period, lambda h=handle: self._ring(h))
+        self._at(start + max(handle.call.rings, 1) * period, lambda h=handle: self._finish_call(h))
+
+    def _car_ring(self, handle: SimCallHandle) -> None:
+        if handle.phase == "car" and self._offhook is None:
+            self._ring(handle)
+
+    def _car_over(self, handle: SimCallHandle) -> None:
+        """No primary response within the CAR period: ring normally, without caller ID."""
+        if self._call is handle and handle.phase == "car":
+            handle.phase = "ringing"
+            self._normal_ringing(handle, time.monotonic())
+
+    def _send_number_display(self, handle: SimCallHandle) -> None:
+        if self._call is not handle or handle.phase != "number-display" or self._offhook is None:
+            return
+        import numpy as np
+
+        from callerid.decode import fsk_mod
+
+        call = handle.call
+        rate = self.profile.sample_rate
+        audio = fsk_mod.caller_audio(call.caller, "ntt", rate, level_dbfs=call.nd_level_dbfs)
+        audio = np.concatenate([audio, np.zeros(rate // 2)])  # the line goes quiet after the burst
+        if call.nd_snr_db is not None:
+            power = 10 ** (call.nd_level_dbfs / 10) / 2
+            noise = np.random.default_rng(self._random.getrandbits(32))
+            audio = audio + noise.normal(0.0, np.sqrt(power / 10 ** (call.nd_snr_db / 10)), len(audio))
+        self._rx_source.extend(fsk_mod.to_pcm(audio, 1))
+        handle.caller_id_sent = "ntt-audio"
+        handle.caller_id_sent_at = time.monotonic()
+
     def _ring(self, handle: SimCallHandle) -> None:
         if self._call is handle and not handle.answered and not self._silent() and self._state == "command":
+            handle.rings_at.append(time.monotonic())
             if self._verbose:
                 self._send(b"\r\nRING\r\n")
             else:

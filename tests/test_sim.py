@@ -262,6 +262,7 @@ def test_stop_removes_the_link() -> None:
     assert not os.path.lexists(port)
 
 
-def test_ntt_audio_mode_points_to_the_rx_hook() -> None:
-    with SimulatedModem("silabs") as sim, pytest.raises(ValueError, match="queue_rx_audio"):
-        sim.play_call(SimCall(HANAKO, mode="ntt-audio"))
+def test_unknown_call_mode_is_refused() -> None:
+    # "ntt-audio" (Number Display by FSK during +VRX) is a mode now: tests/test_number_display.py
+    with SimulatedModem("silabs") as sim, pytest.raises(ValueError, match="ntt-audio"):
+        sim.play_call(SimCall(HANAKO, mode="fsk"))

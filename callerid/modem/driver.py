@@ -28,6 +28,9 @@ from callerid.modem.audio import AudioError, wav_to_u8
 from callerid.modem.discovery import find_ports, usb_info
 from callerid.modem.events import CallEnded, CallerIDReceived, ModemEvent, ModemInfo, ModemStatus, Ring
 from callerid.modem.link import LinkLost, ModemLink, Stopping
+from callerid.modem.number_display import CAPTURE_SECONDS, CAR_MAX_INTERVAL, CarDetector, decode_capture
+from callerid.modem.number_display import capture as capture_number_display
+from callerid.modem.number_display import enabled as number_display_enabled
 from callerid.modem.profiles import GENERIC, ModemProfile, get_profile
 from callerid.modem.session import CALLER_ID_VALUES, initialise
 from callerid.modem.voice import VoiceError, enter_voice, leave_voice, play
@@ -78,11 +81,16 @@ class ModemDriver:
         clock: Callable[[], float] = time.monotonic,
         stream_factory: Callable[[], Any] | None = None,
         discovery_root: str = "/",
+        number_display: str = "off",
+        car_max_interval: float = CAR_MAX_INTERVAL,
+        number_display_seconds: float = CAPTURE_SECONDS,
     ) -> None:
         if profile != "auto":
             get_profile(profile)  # ValueError naming the choices
         if caller_id_mode not in CALLER_ID_VALUES:
             raise ValueError(f"caller_id_mode must be one of {', '.join(CALLER_ID_VALUES)}")
+        if number_display not in ("auto", "on", "off"):
+            raise ValueError("number_display must be auto, on or off")
         self.port = port
         self._profile_name = profile
         self._country_code = country_code
@@ -110,6 +118,12 @@ class ModemDriver:
         self._info: ModemInfo | None = None
         self._last_activity: float | None = None  # last RING / caller ID of the current call
         self._offhook = False
+        # Japan's Number Display on a voice modem (callerid.modem.number_display): answer CAR once
+        # per call, record the FSK burst, decode it ourselves.
+        self._number_display = number_display
+        self._car = CarDetector(car_max_interval)
+        self._nd_seconds = number_display_seconds
+        self._nd_tried = False
 
     # ---- public API (any thread) ----------------------------------------------------------
     def start(self) -> None:
@@ -177,6 +191,9 @@ class ModemDriver:
         self._emit_records(self._guard(self._stream.feed_line, line, now), now)
         if is_ring:
             self._emit(Ring(now))
+            if self._car.ring(now) and not self._nd_tried and self._number_display_on():
+                self._nd_tried = True  # once per call: CAR lasts 6 s, the capture about 2 s
+                self._queue("number_display", None)
 
     def next_timer(self) -> float | None:
         times = []
@@ -299,6 +316,8 @@ class ModemDriver:
                 self._do_hang_up(link)
             elif kind == "play" and arg is not None:
                 self._do_play(link, arg)
+            elif kind == "number_display":
+                self._do_number_display(link)
 
     def _do_hang_up(self, link: ModemLink) -> None:
         self._offhook = True
@@ -340,6 +359,34 @@ class ModemDriver:
             finally:
                 self._offhook = False
         self._end_call(self._clock())
+
+    def _number_display_on(self) -> bool:
+        native = bool(self._profile.region_commands.get((self._country_code or "").upper()))
+        return number_display_enabled(self._number_display, self._country_code, native=native)
+
+    def _do_number_display(self, link: ModemLink) -> None:
+        """Answer CAR in voice mode, record the FSK burst, hang up, then decode and report it."""
+        caller_id = self._info.caller_id_command if self._info else None
+        self._offhook = True
+        try:
+            samples = capture_number_display(
+                link, self._profile, caller_id_command=caller_id, timeout=self._command_timeout,
+                clock=self._clock, seconds=self._nd_seconds,
+            )
+        except VoiceError as exc:
+            self._status("error", f"Number Display: cannot record the line: {exc}")
+            return
+        finally:
+            self._offhook = False  # capture() went back on-hook whatever happened
+        try:
+            records = decode_capture(samples, self._profile.sample_rate)
+        except Exception:  # a decoder bug must not take the modem down
+            log.exception("Number Display decoding failed")
+            records = []
+        if not records:
+            log.warning("modem: Number Display: no caller ID in %.1f s of audio",
+                        len(samples) / self._profile.sample_rate)
+        self._emit_records(records, self._clock())
 
     def _idle_wait(self, seconds: float) -> None:
         """Wait without a port (backoff), still running the stream's quiet timer."""
@@ -384,6 +431,8 @@ class ModemDriver:
             os.write(self._wake_w, b"!")
 
     def _end_call(self, now: float) -> None:
+        self._nd_tried = False
+        self._car.reset()
         if self._last_activity is not None:
             self._last_activity = None
             self._emit(CallEnded(now))

@@ -19,11 +19,13 @@ restore_resolv() {
 }
 trap restore_resolv EXIT
 
+log "image files (hostname, fstab, network, first-boot jobs)"
+cp -a "$FW/rootfs/." "$TREE/"
+
 log "installing callerid (install.sh --root; pip runs under emulation)"
 "$FW/install.sh" --root "$TREE" --no-apt --no-start
 
-log "image files and services"
-cp -a "$FW/rootfs/." "$TREE/"
+log "services"
 systemctl --root="$TREE" enable systemd-networkd.service systemd-resolved.service avahi-daemon.service \
   callerid-firstboot.service callerid-setup-code.service >/dev/null 2>&1
 systemctl --root="$TREE" disable ssh.service >/dev/null 2>&1 || true

@@ -87,7 +87,7 @@ tr -d '\r' < "$console" | sed 's/\x1b\[[0-9;]*[A-Za-z]//g' | tail -n 40
 echo "----------------------------------------"
 case $status in
   0) printf 'image-test: callerid.service ready %.0f s after qemu started\n' "$ready"
-     grep -ao 'image-test-probe: .*' "$console" | head -n 1 | tr -d '\r' ;;
+     grep -ao 'image-test-probe: .*' "$console" | tr -d '\r' ;;
   2) echo "image-test: callerid.service FAILED to start"; exit 1 ;;
   3) echo "image-test: callerid.service not ready after ${TIMEOUT}s"; exit 1 ;;
   *) echo "image-test: qemu exited before callerid.service was ready"; exit 1 ;;

@@ -1,15 +1,15 @@
 """Packaging for callerid: the `callerid` command, its data files, and the test extra."""
 
-from setuptools import find_packages, setup
+from setuptools import find_namespace_packages, setup
 
 setup(
     name="callerid",
     version="0.1.0",
     description="Landline caller-ID appliance that warns against fake-police phone fraud",
     python_requires=">=3.11",
-    packages=find_packages(include=["callerid", "callerid.*"]),
+    packages=find_namespace_packages(include=["callerid", "callerid.*"], exclude=["*.__pycache__"]),
     include_package_data=True,
-    package_data={"callerid": ["data/*", "web/templates/*", "web/static/*", "*.toml"]},
+    package_data={"callerid": ["data/*", "web/templates/*", "web/static/*", "*.toml", "benchmarks/*.c"]},
     install_requires=[
         "pyserial>=3.5",
         "gpiozero>=2.0",

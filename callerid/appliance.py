@@ -163,6 +163,10 @@ class Appliance:
 
     # -- family actions from the panel button ----------------------------------------------------
 
+    def set_caller_warning(self, wav_path: str | None) -> None:
+        """The WAV to play to callers whose verdict asks for "warn-caller" (rendered at start-up)."""
+        self._caller_warning_wav = wav_path
+
     def reload_lists(self) -> None:
         """Re-read the family's lists now (after a change made outside the website's usual path)."""
         self._refresh_lists(force=True)
@@ -230,8 +234,9 @@ class Appliance:
         actions = self._policy.actions_for(verdict)
         taken: list[str] = []
 
-        # Fast actions first: neither waits on the modem, the speaker or the disk.
-        if "block" in actions:
+        # Fast actions first: neither waits on the modem, the speaker or the disk. A call that
+        # will hear the caller warning is answered by that playback instead of a bare hang-up.
+        if "block" in actions and not ("warn-caller" in actions and self._caller_warning_wav):
             self._driver.hang_up()
             timings.hangup_at = time.monotonic()
             taken.append("block")
@@ -252,9 +257,15 @@ class Appliance:
         record = replace(record, id=call_id)
         timings.committed_at = time.monotonic()
 
-        if "warn-caller" in actions and self._caller_warning_wav and "block" not in actions:
-            self._driver.play_to_caller(self._caller_warning_wav)
-            taken.append("warn-caller")
+        if "warn-caller" in actions:
+            if self._caller_warning_wav:
+                # The driver answers, plays the warning, then hangs up: a blocked call hears it too.
+                self._driver.play_to_caller(self._caller_warning_wav)
+                taken.append("warn-caller")
+                if "block" in actions:
+                    taken.append("block")  # the playback ends by hanging up
+            else:
+                log.warning("no caller warning is rendered yet; the caller was not warned")
         if "notify" in actions:
             taken.append("notify")  # notifications are logged; the website shows flagged calls
         taken = sorted(set(taken))

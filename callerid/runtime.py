@@ -91,6 +91,7 @@ def build_runtime(
             country_code=modem.country_code,
             quiet_seconds=modem.quiet_seconds,
             ping_seconds=modem.ping_seconds,
+            number_display=modem.number_display,
             on_event=on_event,
             **options,
         )
@@ -109,6 +110,8 @@ def build_runtime(
         **gap,
     )
     appliance_ref.append(appliance)
+    if any("warn-caller" in acts for acts in config.policy.actions.values()):
+        _render_caller_warning(config, appliance)
 
     server = None
     if config.web.enabled if web is None else web:
@@ -132,6 +135,37 @@ def _systemd_watchdog() -> tuple[Callable[[], None] | None, float | None]:
     if not dog.enabled:
         return None, None
     return (lambda: dog.kick(time.monotonic())), dog.interval
+
+
+#: What a caller hears when the policy answers a call to warn them (the municipal call-warning
+#: recorders' approach: the announcement alone drives many fraud callers away).
+CALLER_WARNING = {
+    "ja": "こちらは、特殊詐欺対策の自動応答です。"
+          "この電話は、家族が確認してから、こちらから折り返します。失礼します。",
+    "en": "This is an automatic answer against phone fraud. The family will check this call and "
+          "call back if needed. Goodbye.",
+}
+
+
+def _render_caller_warning(config: Config, appliance: Appliance) -> None:
+    """Render the caller warning in the background; until it exists such calls are only blocked."""
+    import threading
+    from pathlib import Path
+
+    language = config.speech.language if config.speech.language in CALLER_WARNING else "ja"
+
+    def render() -> None:
+        try:
+            from callerid.alert.speech import SpeechAlerts
+
+            out = Path(config.speech.cache_dir).expanduser() / f"caller-warning-{language}.wav"
+            out.parent.mkdir(parents=True, exist_ok=True)
+            path = SpeechAlerts(config.speech).render(CALLER_WARNING[language], language, out)
+            appliance.set_caller_warning(str(path))
+        except Exception as exc:  # no voice engine: the call is still blocked, just not spoken to
+            log.warning("cannot render the warning for callers, such calls are only hung up: %s", exc)
+
+    threading.Thread(target=render, name="caller-warning", daemon=True).start()
 
 
 def _optional_sink(what: str, build: Callable[[], Any]) -> Any:

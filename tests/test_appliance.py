@@ -47,7 +47,7 @@ class Recorder:
 def quiet_config(tmp_path: Path) -> Config:
     """Defaults, but no speaker, LEDs or website: these tests watch the modem and the log."""
     return Config(
-        modem=ModemConfig(quiet_seconds=0.2, ping_seconds=30.0),
+        modem=ModemConfig(quiet_seconds=0.2, ping_seconds=30.0, number_display="off"),
         speech=SpeechConfig(enabled=False, cache_dir=str(tmp_path / "cache")),
         panel=PanelConfig(enabled=False),
         web=WebConfig(enabled=False),
@@ -214,3 +214,54 @@ def test_block_button_on_an_already_blocked_caller_keeps_the_familys_label(runni
     running.runtime.appliance.block_last_flagged()
     running.call(CallerID(format="text", number="0471230000"))  # handled after the button press
     assert [e.label for e in running.runtime.store.list_entries("block")] == ["Solar panel seller"]
+
+
+def test_warn_caller_answers_plays_the_rendered_warning_and_hangs_up(tmp_path: Path) -> None:
+    """A family that opts in to warning callers: the lookalike hears the announcement, then is cut off."""
+    from callerid.config import parse_config
+
+    config = parse_config(
+        f"""
+        [policy]
+        police-lookalike = ["block", "warn-caller", "panel"]
+        [speech]
+        enabled = false
+        cache_dir = "{tmp_path / 'cache'}"
+        [panel]
+        enabled = false
+        [web]
+        enabled = false
+        [modem]
+        quiet_seconds = 0.2
+        number_display = "off"
+        """
+    )
+    handled = threading.Semaphore(0)
+    with SimulatedModem("conexant", time_scale=SCALE) as sim:
+        runtime = build_runtime(
+            config, port=sim.port, db_path=str(tmp_path / "calls.db"), ring_gap_seconds=7.0 * SCALE,
+            hooks=ApplianceHooks(on_call=lambda r, t: handled.release()),
+        )
+        runtime.appliance.start()
+        worker = threading.Thread(target=runtime.appliance.run, daemon=True)
+        worker.start()
+        try:
+            deadline = time.monotonic() + 60
+            while runtime.appliance._caller_warning_wav is None and time.monotonic() < deadline:
+                time.sleep(0.05)
+            wav = runtime.appliance._caller_warning_wav
+            assert wav is not None, "the caller warning was never rendered"
+            assert sim.wait_for(lambda s: s.caller_id_mode is not None, timeout=5)
+            sim.play_call(SimCall(caller=CallerID(format="text", number="+8014190110", name="X",
+                                                  date="1125", time="0930")))
+            assert handled.acquire(timeout=10)
+            assert sim.wait_for(lambda s: s.audio_sessions and s.audio_sessions[-1].ended_at, timeout=30)
+            call = runtime.store.calls()[0]
+            assert "warn-caller" in call.actions and "block" in call.actions
+            played = bytes(sim.audio_sessions[-1].samples)
+            assert len(played) > 8000, "less than a second of warning reached the caller"
+            assert sim.wait_for(lambda s: s.hangups and s.hangups[-1].onhook_at is not None, timeout=5)
+        finally:
+            runtime.appliance.stop()
+            worker.join(5)
+            runtime.close()

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from callerid.commands.demo import SCRIPT
+
 QUIET = "[speech]\nenabled = false\n"
 
 
@@ -24,7 +26,7 @@ def _demo(tmp_path: Path, *extra: str) -> subprocess.Popen[str]:
     config = tmp_path / "config.toml"
     config.write_text(QUIET)
     return subprocess.Popen(
-        [sys.executable, "-m", "callerid", "demo", "--config", str(config), "--speed", "40", *extra],
+        [sys.executable, "-m", "callerid", "demo", "--config", str(config), "--speed", "8", *extra],
         cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
 
@@ -71,7 +73,7 @@ def test_a_second_demo_refuses_in_one_line_and_leaves_the_first_alone(tmp_path: 
 
         store = Store(tmp_path / "callerid-demo.db")
         try:
-            assert store.count_calls() == 7
+            assert store.count_calls() == len(SCRIPT)
             assert credentials.check_setup_code(store, code)
         finally:
             store.close()

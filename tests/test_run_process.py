@@ -24,6 +24,7 @@ enabled = false
 enabled = false
 [modem]
 quiet_seconds = 0.2
+number_display = "off"
 """
 
 

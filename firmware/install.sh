@@ -65,6 +65,8 @@ in_target() {
     "${keep[@]}" "$@"
 }
 target_has_python() { [ -x "$T/usr/bin/python3" ]; }
+# A Raspberry Pi userland (arm64 or armhf), where the LED panel needs lgpio.
+is_pi_arch() { case $(in_target dpkg --print-architecture 2>/dev/null) in arm64|armhf) return 0 ;; *) return 1 ;; esac; }
 
 # put SOURCE DEST MODE: install a file only when missing or different, so re-runs leave mtimes alone.
 put() {
@@ -100,8 +102,11 @@ install_packages() {
   if [ -z "$T" ]; then
     "$SRC/scripts/apt-install.sh" "$SRC/firmware/runtime-packages.txt"
     # Raspberry Pi OS packages lgpio (gpiozero's pin factory on the Pi); plain Debian does not.
-    if apt-cache show python3-lgpio >/dev/null 2>&1 && ! dpkg-query -W python3-lgpio >/dev/null 2>&1; then
-      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends python3-lgpio
+    if apt-cache show python3-lgpio >/dev/null 2>&1; then
+      dpkg-query -W -f='${Status}' python3-lgpio 2>/dev/null | grep -q "install ok installed" ||
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends python3-lgpio
+    elif is_pi_arch; then
+      "$SRC/scripts/apt-install.sh" "$SRC/firmware/gpio-build-packages.txt"  # to build lgpio with pip
     fi
   elif target_has_python || [ -x "$T/usr/bin/apt-get" ]; then
     local work=/tmp/callerid-install.$$
@@ -174,6 +179,17 @@ build_venv() {
     rm -rf "${T:?}$work"
     echo "install.sh: pip could not install callerid into $VENV_DIR (network? see above)" >&2
     return 1
+  fi
+  # GPIO: gpiozero drives the panel through lgpio. Raspberry Pi OS's python3-lgpio is visible through
+  # --system-site-packages; on plain Debian (the image) pip builds it from source (swig, gcc).
+  if is_pi_arch && ! in_target "$VENV_DIR/bin/python" -c 'import lgpio' 2>/dev/null; then
+    if in_target sh -c 'command -v swig && command -v gcc' >/dev/null 2>&1 &&
+       in_target env PYPI=1 "${pip_env[@]}" "$VENV_DIR/bin/python" -m pip install --quiet --no-cache-dir \
+         --disable-pip-version-check 'lgpio>=0.2'; then  # PYPI=1: link lgpio's bundled C library in
+      say "built lgpio for the LED panel"
+    else
+      say "WARNING: no lgpio: the LED panel will run on mock pins (install swig gcc python3-dev, re-run)"
+    fi
   fi
   rm -rf "${T:?}$work"
   echo "$want" > "$stamp"

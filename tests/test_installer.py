@@ -52,9 +52,9 @@ def tree_state(root: Path, skip: tuple[str, ...] = ()) -> dict[str, tuple]:
     return state
 
 
-def run_installer(root: Path, *options: str) -> subprocess.CompletedProcess[str]:
+def run_installer(root: Path, *options: str, install: Path = INSTALL) -> subprocess.CompletedProcess[str]:
     result = subprocess.run(
-        ["bash", str(INSTALL), "--root", str(root), *options],
+        ["bash", str(install), "--root", str(root), *options],
         capture_output=True, text=True, timeout=1500,
     )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
@@ -178,7 +178,16 @@ def test_full_install_in_a_debian_tree(tmp_path: Path) -> None:
     shutil.copy("/etc/resolv.conf", root / "etc/resolv.conf")
     (root / "etc/hostname").write_text("callerid\n")
 
-    first = run_installer(root)
+    # A snapshot of the source: the installer rebuilds the venv when the source changes, and this
+    # checkout may be edited while the test runs.
+    source = tmp_path / "source"
+    for part in ("callerid", "firmware", "scripts", "systemd", "hardware", "docs"):
+        shutil.copytree(REPO / part, source / part, ignore=shutil.ignore_patterns("__pycache__", "out"))
+    for part in ("setup.py", "pyproject.toml", "README.md", "debian-packages.txt"):
+        shutil.copy(REPO / part, source / part)
+    install = source / "firmware/install.sh"
+
+    first = run_installer(root, install=install)
     assert "installed callerid into /opt/callerid/venv" in first.stdout
     venv_callerid = "/opt/callerid/venv/bin/callerid"
     version = subprocess.run(["chroot", str(root), venv_callerid, "--version"],
@@ -191,7 +200,7 @@ def test_full_install_in_a_debian_tree(tmp_path: Path) -> None:
 
     skip = ("proc", "sys", "dev", "run", "tmp", "var/cache/apt", "var/lib/apt/lists", "var/log")
     before = tree_state(root, skip)
-    second = run_installer(root)
+    second = run_installer(root, install=install)
     assert "venv up to date" in second.stdout and "nothing changed" in second.stdout
     after = tree_state(root, skip)
     changed = sorted(k for k in set(before) | set(after) if before.get(k) != after.get(k))

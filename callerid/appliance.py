@@ -34,6 +34,8 @@ log = logging.getLogger("callerid.appliance")
 #: ringing is 1 s on / 2 s off; North American 2 s on / 4 s off). The driver's own
 #: CallEnded event (7 s) normally ends a call first; this is the appliance's fallback.
 RING_GAP_SECONDS = 8.0
+#: Calls kept in memory while the disk refuses writes (beyond this the oldest are dropped).
+MAX_UNSAVED = 1000
 #: How often the idle loop reloads the family's lists (the website may change them).
 LIST_REFRESH_SECONDS = 10.0
 
@@ -113,6 +115,7 @@ class Appliance:
         self._stopping = threading.Event()
         self._call = _ActiveCall(record=None, first_ring=None, last_ring=None)
         self._last_flagged: CallRecord | None = None
+        self._unsaved: list[CallRecord] = []  # calls the disk refused, oldest first
         self._lists: FamilyLists = store.family_lists(region)
         self._lists_loaded_at = time.monotonic()
         self._driver = driver_factory(self._events.put)
@@ -181,8 +184,31 @@ class Appliance:
 
     # -- event handling --------------------------------------------------------------------------
 
+    def _commit(self, record: CallRecord) -> int | None:
+        """Write the call now; if the disk refuses (full, read-only), keep it and retry later."""
+        try:
+            return self._store.add_call(record)
+        except Exception:
+            log.exception("could not write the call to the log; keeping it in memory to retry")
+            self._unsaved.append(record)
+            del self._unsaved[:-MAX_UNSAVED]
+            return None
+
+    def _retry_unsaved(self) -> None:
+        while self._unsaved:
+            try:
+                self._store.add_call(self._unsaved[0])
+            except Exception as exc:
+                log.debug("the call log still refuses writes: %s", exc)
+                return
+            del self._unsaved[0]
+            log.info("wrote a call that had waited in memory to the log")
+
     def _dispatch(self, event: object) -> None:
         from callerid.modem import events as ev
+
+        if self._unsaved:
+            self._retry_unsaved()
 
         if isinstance(event, ev.CallerIDReceived):
             self._on_caller_id(event.caller, event.at)
@@ -253,8 +279,9 @@ class Appliance:
             taken.extend(sorted(actions & {"warn-household", "panel"}))
 
         # Commit before anything slow runs, so a crash from here on loses nothing.
-        call_id = self._store.add_call(record)
-        record = replace(record, id=call_id)
+        call_id = self._commit(record)
+        if call_id is not None:
+            record = replace(record, id=call_id)
         timings.committed_at = time.monotonic()
 
         if "warn-caller" in actions:
@@ -270,8 +297,11 @@ class Appliance:
             taken.append("notify")  # notifications are logged; the website shows flagged calls
         taken = sorted(set(taken))
         if tuple(taken) != record.actions:
-            self._store.set_actions(call_id, taken)
             record = replace(record, actions=tuple(taken))
+            if call_id is None:
+                self._unsaved[-1] = record  # still waiting to be written: write the final actions
+            else:
+                _guard(lambda: self._store.set_actions(call_id, taken), "set_actions")
 
         self._call = _ActiveCall(record=record, first_ring=self._call.first_ring or at, last_ring=at,
                                  rings=self._call.rings)
@@ -319,6 +349,8 @@ class Appliance:
         log.info("blocked %s from the panel button", number)
 
     def _idle(self) -> None:
+        if self._unsaved:
+            self._retry_unsaved()
         if self._call.last_ring is not None and time.monotonic() - self._call.last_ring > self._ring_gap:
             self._end_call()
         self._refresh_lists()

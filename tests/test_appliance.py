@@ -265,3 +265,25 @@ def test_warn_caller_answers_plays_the_rendered_warning_and_hangs_up(tmp_path: P
             runtime.appliance.stop()
             worker.join(5)
             runtime.close()
+
+
+def test_a_call_the_disk_refuses_is_kept_and_written_when_the_disk_recovers(running: Running) -> None:
+    """Disk full for a moment: the call is still acted on, and reaches the log once writes work again."""
+    import sqlite3
+
+    store = running.runtime.store
+    real_add_call = store.add_call
+    failures = [sqlite3.OperationalError("database or disk is full")]
+
+    def flaky_add_call(record: CallRecord) -> int:
+        if failures:
+            raise failures.pop()
+        return real_add_call(record)
+
+    store.add_call = flaky_add_call  # type: ignore[method-assign]
+    running.call(CallerID(format="text", number="+8014190110", name="X", date="1125", time="0930"))
+    assert running.sim.wait_for(lambda s: len(s.hangups) >= 1, timeout=3), "the refused call was not blocked"
+    assert store.count_calls() == 0
+    running.call(CallerID(format="text", number="0471230000", name="SATO", date="1125", time="0931"))
+    logged = [(c.caller.number, c.verdict.verdict, "block" in c.actions) for c in reversed(store.calls())]
+    assert logged == [("+8014190110", "police-lookalike", True), ("0471230000", "ordinary", False)]

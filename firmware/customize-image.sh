@@ -24,6 +24,14 @@ cp -a "$FW/rootfs/." "$TREE/"
 
 log "installing callerid (install.sh --root; pip runs under emulation)"
 "$FW/install.sh" --root "$TREE" --no-apt --no-start
+chroot "$TREE" /opt/callerid/venv/bin/python -c 'import lgpio' || { log "lgpio missing in the venv"; exit 1; }
+
+# swig, gcc and python3-dev were only there to build lgpio: ~300 MB the card does not need.
+log "removing the lgpio build tools"
+build_tools=$(sed -e 's/#.*//' "$FW/gpio-build-packages.txt" | tr -s ' \t\n' ' ')
+# shellcheck disable=SC2086  # a word list
+chroot "$TREE" env DEBIAN_FRONTEND=noninteractive apt-get purge -y -qq $build_tools >/dev/null
+chroot "$TREE" env DEBIAN_FRONTEND=noninteractive apt-get autoremove --purge -y -qq >/dev/null
 
 log "services"
 systemctl --root="$TREE" enable systemd-networkd.service systemd-resolved.service avahi-daemon.service \

@@ -86,8 +86,7 @@ echo "---- serial console (last 40 lines) ----"
 tr -d '\r' < "$console" | sed 's/\x1b\[[0-9;]*[A-Za-z]//g' | tail -n 40
 echo "----------------------------------------"
 case $status in
-  0) printf 'image-test: callerid.service ready %.0f s after qemu started\n' "$ready"
-     grep -ao 'image-test-probe: .*' "$console" | tr -d '\r' ;;
+  0) printf 'image-test: callerid.service ready %.0f s after qemu started\n' "$ready" ;;
   2) echo "image-test: callerid.service FAILED to start"; exit 1 ;;
   3) echo "image-test: callerid.service not ready after ${TIMEOUT}s"; exit 1 ;;
   *) echo "image-test: qemu exited before callerid.service was ready"; exit 1 ;;
@@ -124,4 +123,6 @@ if [ "${WATCHDOG_TEST:-1}" = 1 ]; then
     *) echo "image-test: the watchdog did not kill the hung loop"; exit 1 ;;
   esac
 fi
+echo "image-test: what the probe saw right after READY=1:"
+grep -ao 'image-test-probe: .*' "$console" | tr -d '\r'
 exit 0

@@ -8,6 +8,9 @@ STAMP  := $(VENV)/.installed
 
 .PHONY: demo test setup lint bench clean
 
+# `make image` / `make image-test`: the SD-card image (root, Debian 12; not part of `make test`).
+include firmware/image.mk
+
 demo: setup
 	$(VENV)/bin/callerid demo
 

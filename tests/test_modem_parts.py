@@ -178,6 +178,16 @@ def test_discovery_prefers_by_id_and_known_modems(tmp_path: Path) -> None:
     assert usb_info(str(tmp_path / "dev/ttyACM2"), str(tmp_path)) == (None, "")
 
 
+def test_discovery_tries_the_udev_stable_name_first(tmp_path: Path) -> None:
+    """hardware/udev gives known modems /dev/callerid-modem; it names the same device once, first."""
+    _fake_tty(tmp_path, "ttyUSB0", ("10c4", "ea60"), "CP2102 USB to UART")
+    _fake_tty(tmp_path, "ttyACM3", ("0baf", "0303"), "USR5637")
+    os.symlink("ttyACM3", tmp_path / "dev/callerid-modem")
+    ports = find_ports(str(tmp_path))
+    assert [os.path.basename(p.path) for p in ports] == ["callerid-modem", "ttyUSB0"]
+    assert ports[0].device == str(tmp_path / "dev/ttyACM3") and ports[0].known_modem
+
+
 def test_discovery_on_an_empty_machine(tmp_path: Path) -> None:
     assert find_ports(str(tmp_path)) == []
 

@@ -1,4 +1,4 @@
-"""Find serial ports that may be a USB modem: /dev/serial/by-id/*, then ttyACM*, then ttyUSB*.
+"""Find serial ports that may be a USB modem: /dev/callerid-modem, /dev/serial/by-id/*, ttyACM*, ttyUSB*.
 
 by-id names survive replugging (ttyACM0 may come back as ttyACM1), so a port found there is
 reported by that name. The USB vendor/product id is read from sysfs so a profile can be chosen
@@ -38,7 +38,9 @@ def find_ports(root: str = "/") -> list[PortCandidate]:
     """Candidate modem ports, known modem USB ids first, each device once."""
     found: list[PortCandidate] = []
     seen: set[str] = set()
-    for link in sorted(glob.glob(os.path.join(root, "dev/serial/by-id/*"))):
+    stable = os.path.join(root, "dev/callerid-modem")  # made by hardware/udev for known modems
+    links = [stable] if os.path.lexists(stable) else []
+    for link in links + sorted(glob.glob(os.path.join(root, "dev/serial/by-id/*"))):
         device = os.path.realpath(link)
         if device in seen or not os.path.exists(device):
             continue

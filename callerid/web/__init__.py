@@ -218,7 +218,11 @@ def start_in_thread(
     thread = threading.Thread(target=server.run, name="callerid-web", daemon=True)
     thread.start()
     handle = WebServer(server=server, thread=thread, host=bind_host, port=int(server.effective_port))
-    log.info("family website on %s", handle.url)
+    if bind_host in ("0.0.0.0", "::", ""):
+        log.info("family website on port %d of every address of this machine (on the appliance: "
+                 "http://callerid.local:%d/)", handle.port, handle.port)
+    else:
+        log.info("family website on %s", handle.url)
     return handle
 
 

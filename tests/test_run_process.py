@@ -97,3 +97,15 @@ def test_kill_9_mid_call_loses_no_committed_record(tmp_path: Path) -> None:
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     logged = [row[0] for row in sqlite3.connect(db).execute("SELECT number FROM calls ORDER BY id")]
     assert logged[: len(numbers)] == numbers
+
+
+def test_a_broken_police_csv_is_one_clear_line_not_a_traceback(tmp_path: Path) -> None:
+    (tmp_path / "police.csv").write_text("kind,prefecture_ja\nhq,x\n")
+    (tmp_path / "config.toml").write_text('[police]\nextra_csv = "police.csv"\n[web]\nenabled = false\n')
+    out = subprocess.run(
+        [sys.executable, "-m", "callerid", "run", "--config", str(tmp_path / "config.toml"),
+         "--db", str(tmp_path / "calls.db")],
+        capture_output=True, text=True, timeout=30,
+    )
+    assert out.returncode == 2
+    assert out.stderr.count("\n") == 1 and "police.csv" in out.stderr and "Traceback" not in out.stderr

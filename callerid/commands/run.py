@@ -26,12 +26,13 @@ def run(args: argparse.Namespace) -> int:
         stream=sys.stderr,
     )
     from callerid.cli import CommandError
+    from callerid.config import ConfigError
     from callerid.store import StoreError
 
     config = load_config_or_fail(args.config)
     try:
         runtime = build_runtime(config, port=args.port, db_path=args.db, web=False if args.no_web else None)
-    except StoreError as exc:
+    except (StoreError, ConfigError) as exc:  # e.g. an unreadable police CSV named in the config
         raise CommandError(str(exc)) from None
     appliance = runtime.appliance
 

@@ -219,7 +219,7 @@ def _web_url(runtime: Runtime, port: int) -> str:
 def _show_log(runtime: Runtime, db: Path) -> None:
     from callerid.terminal_view import printable
 
-    print("\n=== The call log (also: callerid log --db", db, ")")
+    print(f"\n=== The call log (also: callerid log --db {db})")
     for record in reversed(runtime.store.calls(limit=50)):
         shown = record.caller.number or f"({record.caller.absence or '-'})"
         print(f"  {record.received_at}  {printable(shown, 16):<16} {record.verdict.verdict:<17} "

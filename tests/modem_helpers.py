@@ -1,4 +1,4 @@
-"""Shared helpers for the modem and simulator tests: an event recorder and a fast driver."""
+"""Shared helpers for the modem and simulator tests: an event recorder, a line recorder, a fast driver."""
 
 from __future__ import annotations
 
@@ -68,3 +68,22 @@ class EventLog:
 def fast_driver(port: str, events: EventLog, **overrides: Any) -> ModemDriver:
     options = {**FAST, **overrides}
     return ModemDriver(port, on_event=events, **options)
+
+
+class LineRecorder:
+    """A ModemLink listener that only keeps the unsolicited lines: no timers, never asks to stop."""
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+
+    def on_line(self, line: str, now: float) -> None:
+        self.lines.append(line)
+
+    def next_timer(self) -> None:
+        return None
+
+    def run_timers(self, now: float) -> None:
+        return None
+
+    def stop_requested(self) -> bool:
+        return False

@@ -16,6 +16,7 @@ from callerid.modem.audio import AudioError, wav_to_u8
 from callerid.modem.discovery import find_ports, usb_info
 from callerid.modem.dle import Unshielder, shield
 from callerid.modem.link import ModemLink
+from tests.modem_helpers import LineRecorder
 
 # ---- profiles -------------------------------------------------------------------------------
 
@@ -195,23 +196,6 @@ def test_discovery_on_an_empty_machine(tmp_path: Path) -> None:
 # ---- line splitting -------------------------------------------------------------------------
 
 
-class _Lines:
-    def __init__(self) -> None:
-        self.lines: list[str] = []
-
-    def on_line(self, line: str, now: float) -> None:
-        self.lines.append(line)
-
-    def next_timer(self) -> None:
-        return None
-
-    def run_timers(self, now: float) -> None:
-        return None
-
-    def stop_requested(self) -> bool:
-        return False
-
-
 class _Port:
     def __init__(self) -> None:
         self.r, self.w = os.pipe()
@@ -231,7 +215,7 @@ class _Port:
 def test_link_splits_lines_whatever_the_chunking(chunk: int) -> None:
     text = (b"\r\nRING\r\n\r\nDATE = 1125\rNMBR=0471230000\n"
             b"NAME = \xe4\xbd\x90\xe8\x97\xa4\x00\x07X\r\n\r\nRING\r\n")
-    listener, port = _Lines(), _Port()
+    listener, port = LineRecorder(), _Port()
     link = ModemLink(port, listener, name="test")
     for i in range(0, len(text), chunk):
         link._receive(text[i : i + chunk], 0.0)
@@ -240,7 +224,7 @@ def test_link_splits_lines_whatever_the_chunking(chunk: int) -> None:
 
 
 def test_link_hands_bytes_after_connect_to_the_raw_sink_and_text_after_dle_etx_back() -> None:
-    listener, port = _Lines(), _Port()
+    listener, port = LineRecorder(), _Port()
     link = ModemLink(port, listener, name="test")
     raw: list[bytes] = []
     unshield = Unshielder()
@@ -260,7 +244,7 @@ def test_link_hands_bytes_after_connect_to_the_raw_sink_and_text_after_dle_etx_b
 
 
 def test_link_caps_a_line_that_never_ends() -> None:
-    listener, port = _Lines(), _Port()
+    listener, port = LineRecorder(), _Port()
     link = ModemLink(port, listener, name="test")
     for _ in range(100):
         link._receive(b"x" * 1000, 0.0)

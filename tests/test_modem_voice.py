@@ -16,7 +16,7 @@ from callerid.modem.link import ModemLink
 from callerid.modem.profiles import get_profile
 from callerid.modem.voice import enter_voice, leave_voice, receive
 from callerid.sim import SimCall, SimulatedModem
-from tests.modem_helpers import EventLog, fast_driver
+from tests.modem_helpers import EventLog, LineRecorder, fast_driver
 
 SCALE = 0.02
 HANAKO = CallerID("text", number="0471230000", name="SATO HANAKO", date="1125", time="0930")
@@ -199,28 +199,11 @@ def test_stop_during_playback_puts_the_line_back_on_hook(tmp_path: Path) -> None
 
 def test_receive_streams_dle_shielded_audio_from_the_simulator() -> None:
     """+VRX (used by Number Display capture): the samples come back exactly, 0x10 included."""
-
-    class Lines:
-        def __init__(self) -> None:
-            self.lines: list[str] = []
-
-        def on_line(self, line: str, now: float) -> None:
-            self.lines.append(line)
-
-        def next_timer(self) -> None:
-            return None
-
-        def run_timers(self, now: float) -> None:
-            return None
-
-        def stop_requested(self) -> bool:
-            return False
-
     burst = bytes([0x10, 0x10, 0x03, 0x21, 0x80, 0x7F]) * 200 + bytes(range(256))
     profile = get_profile("conexant")
     with SimulatedModem("conexant", time_scale=0.1) as sim:
         sim.queue_rx_audio(burst)
-        link = ModemLink(open_serial(sim.port, 1.0), Lines(), clock=time.monotonic, name=sim.port)
+        link = ModemLink(open_serial(sim.port, 1.0), LineRecorder(), clock=time.monotonic, name=sim.port)
         try:
             assert link.command("E0", 1.0).ok
             enter_voice(link, profile, 1.0)

@@ -86,20 +86,30 @@ def test_a_second_demo_refuses_in_one_line_and_leaves_the_first_alone(tmp_path: 
             first.wait()
 
 
-def test_demo_shows_what_is_said_but_not_every_wav_the_missing_sound_card_skipped(
-    caplog: pytest.LogCaptureFixture,
-) -> None:
+def test_demo_names_each_wav_once_a_call_not_every_repeat(caplog: pytest.LogCaptureFixture) -> None:
+    """With no sound card the demo names the WAV it would play (issue 5), once per call."""
     import logging
 
     from callerid.commands.demo import _demo_logging
 
+    speech = logging.getLogger("callerid.alert.speech")
+    player = logging.getLogger("callerid.alert.player")
     _demo_logging()
     try:
-        logging.getLogger("callerid.alert.speech").info("warning (withheld, ja): ...")
-        logging.getLogger("callerid.alert.player").info("would have played /tmp/x.wav")
-        logging.getLogger("callerid.alert.player").warning("no sound output (aplay exited 1)")
+        for call in ("withheld", "police-number"):
+            speech.info(f"warning ({call}, ja): ...")
+            for _ring in range(3):
+                player.info("would have played /tmp/%s.wav", call)
+                player.info("would have played /tmp/number.wav")
+        player.warning("no sound output (aplay exited 1)")
         shown = [r.getMessage() for r in caplog.records]
     finally:
-        for name in ("callerid.alert", "callerid.alert.player"):
-            logging.getLogger(name).setLevel(logging.NOTSET)
-    assert shown == ["warning (withheld, ja): ...", "no sound output (aplay exited 1)"]
+        for logger in (speech, player):
+            logger.filters.clear()
+        logging.getLogger("callerid.alert").setLevel(logging.NOTSET)
+    assert shown == [
+        "warning (withheld, ja): ...",
+        "would have played /tmp/withheld.wav", "would have played /tmp/number.wav",
+        "warning (police-number, ja): ...", "would have played /tmp/police-number.wav",
+        "would have played /tmp/number.wav", "no sound output (aplay exited 1)",
+    ]

@@ -174,15 +174,35 @@ def _port_free(host: str, port: int) -> bool:
 
 
 def _demo_logging() -> None:
-    """Show what the speaker says (its text), not each WAV the player would have played.
+    """Show what the speaker says and, once per call, each WAV it plays (or would play).
 
-    Without a sound card the player logs "would have played FILE" for every part and repeat: five
-    lines a call that spill into the next call's story and tell a newcomer nothing new.
+    Without a sound card the player logs "would have played FILE" for every part and every ring's
+    repeat: that noise would spill into the next call's story, so each file is named once a call.
     """
     logging.basicConfig(level=logging.WARNING, format="  [%(name)s] %(message)s", stream=sys.stdout)
     logging.getLogger("callerid.alert").setLevel(logging.INFO)
     logging.getLogger("callerid.modem").setLevel(logging.ERROR)  # the simulated line's chatter
-    logging.getLogger("callerid.alert.player").setLevel(logging.WARNING)
+    once = _OncePerCall()
+    logging.getLogger("callerid.alert.speech").addFilter(once.new_call)
+    logging.getLogger("callerid.alert.player").addFilter(once.first_time)
+
+
+class _OncePerCall:
+    """Logging filters: a new spoken warning starts a call; within it each message passes once."""
+
+    def __init__(self) -> None:
+        self._seen: set[str] = set()
+
+    def new_call(self, record: logging.LogRecord) -> bool:
+        self._seen.clear()
+        return True
+
+    def first_time(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if message in self._seen:
+            return False
+        self._seen.add(message)
+        return True
 
 
 def _demo_config(config: Config, args: argparse.Namespace) -> Config:

@@ -1,4 +1,4 @@
-"""Shared bits for the alert tests: call records, settings objects, fake players and engines."""
+"""Shared bits for the alert tests: call records, panel settings, fake players and engines."""
 
 from __future__ import annotations
 
@@ -9,38 +9,17 @@ import struct
 import threading
 import time
 import wave
-from dataclasses import dataclass
 from pathlib import Path
 
+from callerid.config import PanelConfig
 from callerid.model import CallerID, CallRecord, Verdict
 
 FLAGGED = {"blocklisted", "police-lookalike", "police-number", "international", "withheld", "unavailable",
            "payphone"}
 
 
-@dataclass(frozen=True)
-class Speech:
-    """A SpeechConfig-like object (the alert code reads attributes only)."""
-
-    cache_dir: str
-    enabled: bool = True
-    language: str = "ja"
-    volume: float = 1.0
-    rate: float = 0.85
-    repeat: bool = True
-
-
-@dataclass(frozen=True)
-class Panel:
-    """A PanelConfig-like object."""
-
-    enabled: bool = True
-    red: int = 17
-    amber: int = 27
-    green: int = 22
-    buzzer: int | None = 23
-    button: int | None = 24
-    long_press_seconds: float = 0.3
+#: The real panel settings with a short long-press (2 s by default), so the button tests run quickly.
+FAST_PANEL = PanelConfig(long_press_seconds=0.3)
 
 
 _counter = iter(range(1, 1_000_000))

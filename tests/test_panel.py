@@ -6,7 +6,7 @@ import time
 from dataclasses import replace
 
 import pytest
-from alert_helpers import Panel, record, wait_until
+from alert_helpers import FAST_PANEL, record, wait_until
 from gpiozero.pins.mock import MockFactory
 
 from callerid.alert import AlertSink
@@ -26,7 +26,7 @@ def factory() -> MockFactory:
 def panel(factory: MockFactory):  # noqa: ANN201
     calls: dict[str, list] = {"block": [], "ack": []}
     p = PanelAlerts(
-        Panel(),
+        FAST_PANEL,
         on_block_last=lambda r: calls["block"].append(r),
         on_acknowledge=lambda r: calls["ack"].append(r),
         pin_factory=factory,
@@ -241,7 +241,7 @@ def test_long_press_with_nothing_to_block(last: CallRecord | None, panel: PanelA
 def test_callbacks_without_arguments_work_too(factory: MockFactory) -> None:
     """INTERFACES.md's form: on_block_last() takes nothing (the appliance knows the last flagged call)."""
     hits: list[str] = []
-    panel = PanelAlerts(Panel(), on_block_last=lambda: hits.append("block"),
+    panel = PanelAlerts(FAST_PANEL, on_block_last=lambda: hits.append("block"),
                         on_acknowledge=lambda: hits.append("ack"), pin_factory=factory)
     panel.start()
     panel.incoming(record("police-number", "0335814321"), SHOWN)
@@ -257,7 +257,7 @@ def test_block_callback_through_a_real_store(tmp_path, factory: MockFactory) -> 
     def block(r: CallRecord) -> None:
         store.add_list_entry("block", r.caller.number, "panel button")
 
-    panel = PanelAlerts(Panel(), pin_factory=factory, on_block_last=block)
+    panel = PanelAlerts(FAST_PANEL, pin_factory=factory, on_block_last=block)
     panel.start()
     panel.incoming(record("police-lookalike", "+12025550110"), SHOWN)
     _press(factory, 0.5)
@@ -272,7 +272,7 @@ def test_a_failing_callback_does_not_break_the_button(factory: MockFactory) -> N
     def boom(_record: CallRecord) -> None:
         raise RuntimeError("store is locked")
 
-    panel = PanelAlerts(Panel(), on_acknowledge=boom, on_block_last=boom, pin_factory=factory)
+    panel = PanelAlerts(FAST_PANEL, on_acknowledge=boom, on_block_last=boom, pin_factory=factory)
     panel.start()
     panel.incoming(record("police-number"), SHOWN)
     _press(factory, 0.05)
@@ -300,7 +300,7 @@ def test_render_text_names_a_call_without_a_number(panel: PanelAlerts) -> None:
 
 
 def test_missing_buzzer_and_button_are_fine(factory: MockFactory) -> None:
-    panel = PanelAlerts(Panel(buzzer=None, button=None), pin_factory=factory)
+    panel = PanelAlerts(replace(FAST_PANEL, buzzer=None, button=None), pin_factory=factory)
     panel.start()
     panel.incoming(record("police-lookalike", "+12025550110"), SHOWN)
     time.sleep(0.4)
@@ -313,7 +313,7 @@ def test_a_pin_that_cannot_be_opened_is_skipped(factory: MockFactory) -> None:
     from gpiozero import LED
 
     squatter = LED(RED, pin_factory=factory)  # another program holds GPIO17
-    panel = PanelAlerts(Panel(), pin_factory=factory)
+    panel = PanelAlerts(FAST_PANEL, pin_factory=factory)
     panel.start()
     assert "red" not in panel.leds and "amber" in panel.leds
     panel.incoming(record("police-number"), SHOWN)
@@ -339,7 +339,7 @@ def test_off_the_pi_the_default_factory_is_mock(monkeypatch: pytest.MonkeyPatch)
 
 
 def test_disabled_panel_opens_no_pins(factory: MockFactory) -> None:
-    panel = PanelAlerts(Panel(enabled=False), pin_factory=factory)
+    panel = PanelAlerts(replace(FAST_PANEL, enabled=False), pin_factory=factory)
     panel.start()
     panel.incoming(record("police-number"), SHOWN)
     assert panel.leds == {} and len(factory.pin(RED).states) == 1
@@ -347,7 +347,7 @@ def test_disabled_panel_opens_no_pins(factory: MockFactory) -> None:
 
 
 def test_panel_is_an_alert_sink(factory: MockFactory) -> None:
-    assert isinstance(PanelAlerts(Panel(), pin_factory=factory), AlertSink)
+    assert isinstance(PanelAlerts(FAST_PANEL, pin_factory=factory), AlertSink)
 
 
 def test_works_with_the_real_panel_config(factory: MockFactory) -> None:

@@ -13,12 +13,13 @@ import time
 from pathlib import Path
 
 import pytest
-from alert_helpers import Events, Speech, ToneEngine, fake_player, log_lines, record, wait_until
+from alert_helpers import Events, ToneEngine, fake_player, log_lines, record, wait_until
 
 from callerid.alert import AlertSink, audio
 from callerid.alert.engines import EngineError, EspeakNgEngine, OpenJTalkEngine, Pyttsx3Engine, find_engine
 from callerid.alert.speech import SpeechAlerts
 from callerid.alert.warnings import WARNINGS, spoken_number, warning_text
+from callerid.config import SpeechConfig
 from callerid.model import VERDICT_CODES
 
 OPEN_JTALK, _why = OpenJTalkEngine.find()
@@ -62,7 +63,7 @@ def ja_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
         pytest.skip(f"Open JTalk not installed: {_why}")
     cache = tmp_path_factory.mktemp("ja-cache")
     ja = Counting(OpenJTalkEngine.find()[0])
-    speech = SpeechAlerts(Speech(cache_dir=str(cache)), engines={"ja": ja, "en": None})
+    speech = SpeechAlerts(SpeechConfig(cache_dir=str(cache)), engines={"ja": ja, "en": None})
     speech.start()
     assert speech.wait_ready(120)
     # ten warnings, three "hung up automatically" ones, ten digits, "plus", "番号は"
@@ -77,7 +78,7 @@ def en_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
     engine, why = find_engine("en")
     if engine is None:
         pytest.skip(why)
-    speech = SpeechAlerts(Speech(cache_dir=str(cache), language="en"), engines={"en": engine})
+    speech = SpeechAlerts(SpeechConfig(cache_dir=str(cache), language="en"), engines={"en": engine})
     speech.start()
     assert speech.wait_ready(60)
     speech.close()
@@ -86,7 +87,7 @@ def en_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def _speech(cache: Path, tmp_path: Path, language: str = "ja", **kwargs) -> SpeechAlerts:  # noqa: ANN003
     options = {"player_command": fake_player(tmp_path)[0], **kwargs}
-    return SpeechAlerts(Speech(cache_dir=str(cache), language=language), **options)
+    return SpeechAlerts(SpeechConfig(cache_dir=str(cache), language=language), **options)
 
 
 # -- the audio itself -------------------------------------------------------------------------------
@@ -149,8 +150,9 @@ def test_volume_setting_scales_loudness(tmp_path: Path) -> None:
     if find_engine("en")[0] is None:
         pytest.skip("no English engine")
     text = "Please be careful with this call."
-    full = SpeechAlerts(Speech(cache_dir=str(tmp_path / "a"), language="en")).render(text, "en")
-    half = SpeechAlerts(Speech(cache_dir=str(tmp_path / "b"), language="en", volume=0.5)).render(text, "en")
+    full = SpeechAlerts(SpeechConfig(cache_dir=str(tmp_path / "a"), language="en")).render(text, "en")
+    quieter = SpeechConfig(cache_dir=str(tmp_path / "b"), language="en", volume=0.5)
+    half = SpeechAlerts(quieter).render(text, "en")
     difference = audio.measure(full).rms_dbfs - audio.measure(half).rms_dbfs
     assert 5.0 < difference < 7.0  # 0.5 is -6 dB
 
@@ -158,8 +160,8 @@ def test_volume_setting_scales_loudness(tmp_path: Path) -> None:
 @needs_open_jtalk
 def test_slower_than_the_engines_default_rate(tmp_path: Path) -> None:
     text = warning_text("withheld", "ja")
-    normal = SpeechAlerts(Speech(cache_dir=str(tmp_path / "a"), rate=1.0)).render(text, "ja")
-    slow = SpeechAlerts(Speech(cache_dir=str(tmp_path / "b"))).render(text, "ja")  # default rate 0.85
+    normal = SpeechAlerts(SpeechConfig(cache_dir=str(tmp_path / "a"), rate=1.0)).render(text, "ja")
+    slow = SpeechAlerts(SpeechConfig(cache_dir=str(tmp_path / "b"))).render(text, "ja")  # default rate 0.85
     assert audio.measure(slow).duration > 1.1 * audio.measure(normal).duration
 
 
@@ -293,8 +295,8 @@ def test_cache_is_reused_after_a_restart(ja_cache: Path, tmp_path: Path) -> None
 
 def test_changed_settings_render_again(en_cache: Path, tmp_path: Path) -> None:
     engine = Counting(find_engine("en")[0])
-    slower = SpeechAlerts(Speech(cache_dir=str(en_cache), language="en", rate=0.7), engines={"en": engine},
-                          player_command=["true"])
+    slower = SpeechAlerts(SpeechConfig(cache_dir=str(en_cache), language="en", rate=0.7),
+                          engines={"en": engine}, player_command=["true"])
     slower.start()
     assert slower.wait_ready(60)
     assert engine.renders == PRERENDERED
@@ -340,7 +342,7 @@ def test_urgent_call_jumps_the_prerender_queue(tmp_path: Path) -> None:
 def test_fixed_warning_plays_first_then_the_number(ja_cache: Path, tmp_path: Path) -> None:
     events = Events()
     command, log = fake_player(tmp_path)
-    speech = SpeechAlerts(Speech(cache_dir=str(ja_cache), repeat=False), player_command=command,
+    speech = SpeechAlerts(SpeechConfig(cache_dir=str(ja_cache), repeat=False), player_command=command,
                           on_playback=events)
     speech.start()
     speech.incoming(record("police-number", "0355551234", "03-5555-1234"), frozenset({"warn-household"}))
@@ -357,7 +359,7 @@ def test_fixed_warning_plays_first_then_the_number(ja_cache: Path, tmp_path: Pat
 def test_incoming_never_blocks_and_the_newest_call_wins(ja_cache: Path, tmp_path: Path) -> None:
     events = Events()
     command, log = fake_player(tmp_path, seconds=30)  # a player that hangs
-    speech = SpeechAlerts(Speech(cache_dir=str(ja_cache)), player_command=command, on_playback=events)
+    speech = SpeechAlerts(SpeechConfig(cache_dir=str(ja_cache)), player_command=command, on_playback=events)
     speech.start()
     first, second = record("police-lookalike", "0355551111"), record("withheld", None, absence="P")
 
@@ -385,7 +387,7 @@ def test_incoming_never_blocks_and_the_newest_call_wins(ja_cache: Path, tmp_path
 def test_repeats_on_each_ring_until_the_call_ends(ja_cache: Path, tmp_path: Path) -> None:
     events = Events()
     command, _ = fake_player(tmp_path, seconds=0.1)
-    speech = SpeechAlerts(Speech(cache_dir=str(ja_cache)), player_command=command, on_playback=events,
+    speech = SpeechAlerts(SpeechConfig(cache_dir=str(ja_cache)), player_command=command, on_playback=events,
                           repeat_gap=0.05)
     speech.start()
     call = record("international", "+12025550123", "+1 202-555-0123")
@@ -408,7 +410,7 @@ def test_a_blocked_call_says_so_once_to_the_end(ja_cache: Path, tmp_path: Path) 
     """The appliance hangs up and ends the call at once; nobody is on the line, so the warning finishes."""
     events = Events()
     command, log = fake_player(tmp_path, seconds=0.3)
-    speech = SpeechAlerts(Speech(cache_dir=str(ja_cache)), player_command=command, on_playback=events,
+    speech = SpeechAlerts(SpeechConfig(cache_dir=str(ja_cache)), player_command=command, on_playback=events,
                           repeat_gap=0.01)
     speech.start()
     call = record("police-lookalike", "+8014190110", "+8014190110")
@@ -426,7 +428,7 @@ def test_a_blocked_call_says_so_once_to_the_end(ja_cache: Path, tmp_path: Path) 
 def test_a_blocked_call_is_silenced_by_the_button(tmp_path: Path) -> None:
     events = Events()
     command, log = fake_player(tmp_path, seconds=30)
-    speech = SpeechAlerts(Speech(cache_dir=str(tmp_path / "c")), engines={"ja": ToneEngine("ja")},
+    speech = SpeechAlerts(SpeechConfig(cache_dir=str(tmp_path / "c")), engines={"ja": ToneEngine("ja")},
                           player_command=command, on_playback=events)
     speech.start()
     call = record("blocklisted")
@@ -443,7 +445,7 @@ def test_a_blocked_call_is_silenced_by_the_button(tmp_path: Path) -> None:
 def test_no_repeat_when_configured_off(ja_cache: Path, tmp_path: Path) -> None:
     events = Events()
     command, _ = fake_player(tmp_path)
-    speech = SpeechAlerts(Speech(cache_dir=str(ja_cache), repeat=False), player_command=command,
+    speech = SpeechAlerts(SpeechConfig(cache_dir=str(ja_cache), repeat=False), player_command=command,
                           on_playback=events, repeat_gap=0.01)
     speech.start()
     call = record("invalid", "12345")
@@ -472,7 +474,7 @@ def test_missing_sound_card_is_logged_once_and_is_not_an_error(
 ) -> None:
     events = Events()
     command, _ = fake_player(tmp_path, fail="aplay: main:831: audio open error: No such file or directory")
-    speech = SpeechAlerts(Speech(cache_dir=str(tmp_path / "c")), engines={"ja": ToneEngine("ja")},
+    speech = SpeechAlerts(SpeechConfig(cache_dir=str(tmp_path / "c")), engines={"ja": ToneEngine("ja")},
                           player_command=command, on_playback=events)
     with caplog.at_level(logging.INFO, logger="callerid.alert"):
         speech.start()
@@ -491,7 +493,7 @@ def test_missing_sound_card_is_logged_once_and_is_not_an_error(
 @pytest.mark.skipif(shutil.which("aplay") is None, reason="aplay not installed")
 def test_real_aplay_without_a_sound_card_is_harmless(tmp_path: Path) -> None:
     events = Events()
-    settings = Speech(cache_dir=str(tmp_path / "c"), repeat=False)
+    settings = SpeechConfig(cache_dir=str(tmp_path / "c"), repeat=False)
     speech = SpeechAlerts(settings, engines={"ja": ToneEngine("ja")}, on_playback=events,
                           player_command=["aplay", "-q"])
     speech.start()
@@ -502,7 +504,7 @@ def test_real_aplay_without_a_sound_card_is_harmless(tmp_path: Path) -> None:
 
 def test_missing_player_program(tmp_path: Path) -> None:
     events = Events()
-    speech = SpeechAlerts(Speech(cache_dir=str(tmp_path / "c")), engines={"ja": ToneEngine("ja")},
+    speech = SpeechAlerts(SpeechConfig(cache_dir=str(tmp_path / "c")), engines={"ja": ToneEngine("ja")},
                           on_playback=events, player_command=[str(tmp_path / "no-such-player")])
     speech.start()
     speech.incoming(record("withheld", None, absence="P"), frozenset({"warn-household"}))
@@ -515,7 +517,7 @@ def test_player_command_from_the_environment(tmp_path: Path, monkeypatch: pytest
     command, log = fake_player(tmp_path)
     monkeypatch.setenv("CALLERID_PLAYER", command[0])
     events = Events()
-    speech = SpeechAlerts(Speech(cache_dir=str(tmp_path / "c")), engines={"ja": ToneEngine("ja")},
+    speech = SpeechAlerts(SpeechConfig(cache_dir=str(tmp_path / "c")), engines={"ja": ToneEngine("ja")},
                           on_playback=events)
     speech.start()
     speech.incoming(record("payphone", None, absence="C"), frozenset({"warn-household"}))
@@ -528,7 +530,7 @@ def test_player_command_from_the_environment(tmp_path: Path, monkeypatch: pytest
 
 
 def test_speech_alerts_is_an_alert_sink(tmp_path: Path) -> None:
-    assert isinstance(SpeechAlerts(Speech(cache_dir=str(tmp_path))), AlertSink)
+    assert isinstance(SpeechAlerts(SpeechConfig(cache_dir=str(tmp_path))), AlertSink)
 
 
 def test_a_warning_for_every_verdict_in_both_languages() -> None:

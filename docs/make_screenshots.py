@@ -18,22 +18,15 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests"))  # web_support: the browser settings the tests use too
+
+from web_support import CHROMIUM_ARGS, PHONE  # noqa: E402
 
 from callerid.config import Config, StoreConfig, WebConfig  # noqa: E402
 from callerid.model import CallerID, CallRecord, ListEntry  # noqa: E402
 
-PHONE = {"width": 390, "height": 844}
 PASSWORD = "screenshot password"
 JST = timezone(timedelta(hours=9))
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
 
 #: (minutes before "now", displayed number or absence code, name, reviewed)
 DEMO_CALLS = [

@@ -10,21 +10,11 @@ import shutil
 from pathlib import Path
 
 import pytest
-from web_support import PASSWORD, give_password, make_config, open_store, police_record
+from web_support import CHROMIUM_ARGS, PASSWORD, PHONE, give_password, make_config, open_store, police_record
 
 from callerid.web import start_in_thread
 
 CHROMIUM = shutil.which("chromium") or ("/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None)
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
-PHONE = {"width": 390, "height": 844}
 
 pytestmark = [
     pytest.mark.browser,

@@ -18,6 +18,19 @@ from callerid.store import Store
 from callerid.web import credentials
 
 JST = timezone(timedelta(hours=9))
+#: Headless Chromium flags for the browser tests and docs/make_screenshots.py: no sandbox (root in
+#: containers), no GPU, and no background traffic of its own on a machine without internet.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+#: An iPhone 12-14 sized window: the phone the family website is checked and photographed on.
+PHONE = {"width": 390, "height": 844}
 PASSWORD = "correct horse battery staple"
 API_TOKEN = "tok_" + "x7Qm2p9LzR4vK8sN3wY6" * 2
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from types import SimpleNamespace
 
 import pytest
 from web_support import (
@@ -16,6 +15,7 @@ from web_support import (
     open_store,
     page_csrf,
     police_record,
+    web_site,
 )
 
 from callerid.web import create_app
@@ -26,12 +26,8 @@ AUTH = {"Authorization": f"Bearer {API_TOKEN}"}
 
 @pytest.fixture
 def site(tmp_path):
-    config = make_config(tmp_path)
-    store = open_store(config)
-    give_password(store)
-    app = create_app(config, store, announce=lambda code: None)
-    yield SimpleNamespace(app=app, store=store, client=app.test_client(), config=config)
-    store.close()
+    with web_site(tmp_path) as site:
+        yield site
 
 
 def seed(store) -> list[int]:

@@ -8,21 +8,16 @@ long values shortened visibly on lists, and nothing may crash or vanish.
 from __future__ import annotations
 
 import json
-from types import SimpleNamespace
 
 import pytest
 from web_support import (
     HOSTILE_NAMES,
     HOSTILE_NUMBERS,
-    give_password,
-    login,
-    make_config,
     make_record,
-    open_store,
     page_csrf,
+    web_site,
 )
 
-from callerid.web import create_app
 from callerid.web.present import clean_text
 
 #: Raw fragments that must never appear in any page: they would be live markup or invisible controls.
@@ -43,14 +38,8 @@ FORBIDDEN = (
 
 @pytest.fixture
 def site(tmp_path):
-    config = make_config(tmp_path)
-    store = open_store(config)
-    give_password(store)
-    app = create_app(config, store, announce=lambda code: None)
-    client = app.test_client()
-    login(client)
-    yield SimpleNamespace(app=app, store=store, client=client)
-    store.close()
+    with web_site(tmp_path, logged_in=True) as site:
+        yield site
 
 
 def pages_for(call_id: int) -> list[str]:

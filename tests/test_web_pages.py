@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import io
 from datetime import datetime, timedelta
-from types import SimpleNamespace
 
 import pytest
 from web_support import (
@@ -18,6 +17,7 @@ from web_support import (
     open_store,
     page_csrf,
     police_record,
+    web_site,
 )
 
 from callerid.web import create_app
@@ -27,14 +27,8 @@ NOW = datetime(2026, 11, 25, 15, 0, tzinfo=JST)
 
 @pytest.fixture
 def site(tmp_path):
-    config = make_config(tmp_path)
-    store = open_store(config)
-    give_password(store)
-    app = create_app(config, store, announce=lambda code: None, now=lambda: NOW)
-    client = app.test_client()
-    login(client)
-    yield SimpleNamespace(app=app, store=store, client=client, config=config)
-    store.close()
+    with web_site(tmp_path, logged_in=True, now=lambda: NOW) as site:
+        yield site
 
 
 def text(response) -> str:

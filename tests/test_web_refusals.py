@@ -7,12 +7,10 @@ protection makes these tests fail instead of slipping through.
 from __future__ import annotations
 
 import re
-from types import SimpleNamespace
 
 import pytest
-from web_support import PASSWORD, give_password, login, make_config, open_store, page_csrf, police_record
+from web_support import PASSWORD, login, page_csrf, police_record, web_site
 
-from callerid.web import create_app
 from callerid.web.security import CONTENT_SECURITY_POLICY, PUBLIC_ENDPOINTS
 
 EXPECTED_HEADERS = {
@@ -25,13 +23,9 @@ EXPECTED_HEADERS = {
 
 @pytest.fixture
 def site(tmp_path):
-    config = make_config(tmp_path)
-    store = open_store(config)
-    give_password(store)
-    call_id = store.add_call(police_record())
-    app = create_app(config, store, announce=lambda code: None)
-    yield SimpleNamespace(app=app, store=store, call_id=call_id)
-    store.close()
+    with web_site(tmp_path) as site:
+        site.call_id = site.store.add_call(police_record())
+        yield site
 
 
 def _routes(app, method: str) -> list[tuple[str, str]]:

@@ -7,8 +7,11 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from types import SimpleNamespace
 
 from werkzeug.security import generate_password_hash
 
@@ -146,3 +149,26 @@ def login(client, password: str = PASSWORD):  # noqa: ANN001, ANN201 - Flask tes
 
 def page_csrf(client, path: str = "/") -> str:  # noqa: ANN001
     return csrf_from(client.get(path).get_data(as_text=True))
+
+
+@contextmanager
+def web_site(
+    tmp_path: Path, *, logged_in: bool = False, now: Callable[[], datetime] | None = None
+) -> Iterator[SimpleNamespace]:
+    """The real app on a real Store file with the family password set (so no setup code is announced).
+
+    Yields app, store, client (logged in when asked) and config; the Store is closed afterwards.
+    """
+    from callerid.web import create_app
+
+    config = make_config(tmp_path)
+    store = open_store(config)
+    try:
+        give_password(store)
+        app = create_app(config, store, announce=lambda code: None, now=now)
+        client = app.test_client()
+        if logged_in:
+            login(client)
+        yield SimpleNamespace(app=app, store=store, client=client, config=config)
+    finally:
+        store.close()

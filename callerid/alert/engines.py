@@ -98,18 +98,10 @@ class OpenJTalkEngine:
         binary = shutil.which(os.environ.get("CALLERID_OPENJTALK", "open_jtalk"))
         if binary is None:
             return None, "the open_jtalk program is not installed (Debian package open-jtalk)"
-        dictionary = _first_existing(
-            [os.environ["CALLERID_OPENJTALK_DIC"]] if "CALLERID_OPENJTALK_DIC" in os.environ
-            else OPEN_JTALK_DICTIONARIES,
-            want_dir=True,
-        )
+        dictionary = _override_or_first("CALLERID_OPENJTALK_DIC", OPEN_JTALK_DICTIONARIES, want_dir=True)
         if dictionary is None:
             return None, "no Open JTalk dictionary (Debian package open-jtalk-mecab-naist-jdic)"
-        voice = _first_existing(
-            [os.environ["CALLERID_OPENJTALK_VOICE"]] if "CALLERID_OPENJTALK_VOICE" in os.environ
-            else OPEN_JTALK_VOICES,
-            want_dir=False,
-        )
+        voice = _override_or_first("CALLERID_OPENJTALK_VOICE", OPEN_JTALK_VOICES, want_dir=False)
         if voice is None:
             return None, "no HTS voice for Open JTalk (package hts-voice-nitech-jp-atr503-m001, contrib)"
         return cls(binary, dictionary, voice), ""
@@ -127,6 +119,12 @@ class OpenJTalkEngine:
             text,
             out_path,
         )
+
+
+def _override_or_first(env: str, defaults: list[str] | tuple[str, ...], *, want_dir: bool) -> str | None:
+    """$env when set (then only it: a wrong override must not fall back quietly), else the defaults."""
+    candidates = [os.environ[env]] if env in os.environ else defaults
+    return _first_existing(candidates, want_dir=want_dir)
 
 
 def _first_existing(candidates: list[str] | tuple[str, ...], *, want_dir: bool) -> str | None:

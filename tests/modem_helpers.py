@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from callerid.modem.driver import ModemDriver
@@ -68,6 +69,18 @@ class EventLog:
 def fast_driver(port: str, events: EventLog, **overrides: Any) -> ModemDriver:
     options = {**FAST, **overrides}
     return ModemDriver(port, on_event=events, **options)
+
+
+@contextmanager
+def ready_driver(port: str, events: EventLog, **overrides: Any) -> Iterator[ModemDriver]:
+    """A started fast driver past its init sequence; stopped on the way out, pass or fail."""
+    driver = fast_driver(port, events, **overrides)
+    driver.start()
+    try:
+        assert driver.wait_ready(3.0), f"the driver on {port} never became ready"
+        yield driver
+    finally:
+        driver.stop()
 
 
 class LineRecorder:

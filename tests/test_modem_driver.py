@@ -9,7 +9,7 @@ import pytest
 from callerid.model import CallerID
 from callerid.modem.events import CallEnded, CallerIDReceived, ModemStatus, Ring
 from callerid.sim import SimCall, SimulatedModem
-from tests.modem_helpers import EventLog, fast_driver
+from tests.modem_helpers import EventLog, fast_driver, ready_driver
 
 SCALE = 0.02  # a 6 s ring period becomes 0.12 s
 
@@ -32,13 +32,8 @@ def test_init_sequence_per_profile(
 ) -> None:
     events = EventLog()
     with SimulatedModem(profile, time_scale=SCALE) as sim:
-        driver = fast_driver(sim.port, events, country_code=country)
-        driver.start()
-        try:
-            assert driver.wait_ready(3.0)
+        with ready_driver(sim.port, events, country_code=country) as driver:
             info = driver.identify()
-        finally:
-            driver.stop()
         assert sim.commands()[: len(INIT) + len(expected_tail)] == INIT + expected_tail
     assert info.profile == profile
     assert info.matched_by == ("default" if profile == "generic" else "ati")
@@ -51,15 +46,10 @@ def test_caller_id_fallbacks_when_the_profile_is_unknown() -> None:
     """A USR answers ERROR to +VCID; driven as `generic`, the driver falls back to #CID."""
     events = EventLog()
     with SimulatedModem("usr", time_scale=SCALE) as sim:
-        driver = fast_driver(sim.port, events, profile="generic")
-        driver.start()
-        try:
-            assert driver.wait_ready(3.0)
+        with ready_driver(sim.port, events, profile="generic") as driver:
             info = driver.identify()
             sim.play_call(SimCall(HANAKO, rings=2))
             received = events.wait_count(CallerIDReceived, 1, timeout=3.0)
-        finally:
-            driver.stop()
         assert sim.commands()[5:] == ["AT+GCI=00", "AT+VCID=1", "AT#CID=1"]
     assert info.caller_id_results == (("+VCID=1", "ERROR"), ("#CID=1", "OK"))
     assert received[0].caller.number == "0471230000"
@@ -67,16 +57,13 @@ def test_caller_id_fallbacks_when_the_profile_is_unknown() -> None:
 
 def test_no_caller_id_command_accepted_still_reports_rings() -> None:
     events = EventLog()
-    with SimulatedModem("conexant", time_scale=SCALE, refuse=("+VCID=1", "#CID=1", "%CCID=1")) as sim:
-        driver = fast_driver(sim.port, events)
-        driver.start()
-        try:
-            assert driver.wait_ready(3.0)
-            sim.play_call(SimCall(HANAKO, rings=3)).wait(3.0)
-            rings = events.wait_count(Ring, 3, timeout=3.0)
-            assert events.wait_count(CallEnded, 1, timeout=3.0)
-        finally:
-            driver.stop()
+    with (
+        SimulatedModem("conexant", time_scale=SCALE, refuse=("+VCID=1", "#CID=1", "%CCID=1")) as sim,
+        ready_driver(sim.port, events),
+    ):
+        sim.play_call(SimCall(HANAKO, rings=3)).wait(3.0)
+        rings = events.wait_count(Ring, 3, timeout=3.0)
+        assert events.wait_count(CallEnded, 1, timeout=3.0)
     assert len(rings) == 3
     assert events.of(CallerIDReceived) == []
     assert "no caller-ID command accepted" in events.of(ModemStatus)[0].detail
@@ -102,17 +89,14 @@ CALLS = [
 @pytest.mark.parametrize(("cid_mode", "call"), CALLS)
 def test_calls_of_every_format_reach_on_event(cid_mode: str, call: SimCall) -> None:
     events = EventLog()
-    with SimulatedModem("conexant", time_scale=SCALE) as sim:
-        driver = fast_driver(sim.port, events, caller_id_mode=cid_mode)
-        driver.start()
-        try:
-            assert driver.wait_ready(3.0)
-            assert sim.caller_id_mode == cid_mode
-            handle = sim.play_call(call)
-            assert handle.wait(3.0)
-            assert events.wait_count(CallEnded, 1, timeout=3.0)
-        finally:
-            driver.stop()
+    with (
+        SimulatedModem("conexant", time_scale=SCALE) as sim,
+        ready_driver(sim.port, events, caller_id_mode=cid_mode),
+    ):
+        assert sim.caller_id_mode == cid_mode
+        handle = sim.play_call(call)
+        assert handle.wait(3.0)
+        assert events.wait_count(CallEnded, 1, timeout=3.0)
     received = events.of(CallerIDReceived)
     assert len(received) == 1, events.events
     got, want = received[0].caller, call.caller
@@ -130,15 +114,9 @@ def test_calls_of_every_format_reach_on_event(cid_mode: str, call: SimCall) -> N
 
 def test_ring_events_carry_the_cadence() -> None:
     events = EventLog()
-    with SimulatedModem("conexant", time_scale=SCALE) as sim:
-        driver = fast_driver(sim.port, events)
-        driver.start()
-        try:
-            assert driver.wait_ready(3.0)
-            sim.play_call(SimCall(HANAKO, rings=4, ring_period=6.0)).wait(3.0)
-            rings = events.wait_count(Ring, 4, timeout=3.0)
-        finally:
-            driver.stop()
+    with SimulatedModem("conexant", time_scale=SCALE) as sim, ready_driver(sim.port, events):
+        sim.play_call(SimCall(HANAKO, rings=4, ring_period=6.0)).wait(3.0)
+        rings = events.wait_count(Ring, 4, timeout=3.0)
     gaps = [b.at - a.at for a, b in zip(rings, rings[1:], strict=False)]
     assert len(gaps) == 3
     for gap in gaps:
@@ -147,15 +125,12 @@ def test_ring_events_carry_the_cadence() -> None:
 
 def test_call_ended_after_rings_stop() -> None:
     events = EventLog()
-    with SimulatedModem("conexant", time_scale=SCALE) as sim:
-        driver = fast_driver(sim.port, events, ring_gap_seconds=0.4)
-        driver.start()
-        try:
-            assert driver.wait_ready(3.0)
-            sim.play_call(SimCall(HANAKO, rings=2))
-            ended = events.wait_count(CallEnded, 1, timeout=3.0)
-        finally:
-            driver.stop()
+    with (
+        SimulatedModem("conexant", time_scale=SCALE) as sim,
+        ready_driver(sim.port, events, ring_gap_seconds=0.4),
+    ):
+        sim.play_call(SimCall(HANAKO, rings=2))
+        ended = events.wait_count(CallEnded, 1, timeout=3.0)
     last_ring = events.of(Ring)[-1]
     assert len(ended) == 1
     assert ended[0].at - last_ring.at == pytest.approx(0.4, abs=0.1)
@@ -219,13 +194,8 @@ def test_auto_port_found_through_by_id_link(tmp_path) -> None:  # noqa: ANN001
         by_id = tmp_path / "dev" / "serial" / "by-id"
         by_id.mkdir(parents=True)
         (by_id / "usb-Conexant_USB_Modem_24680246-if00").symlink_to(sim.port)
-        driver = fast_driver("auto", events, discovery_root=str(tmp_path))
-        driver.start()
-        try:
-            assert driver.wait_ready(3.0)
+        with ready_driver("auto", events, discovery_root=str(tmp_path)) as driver:
             info = driver.identify()
-        finally:
-            driver.stop()
     assert info.port.endswith("usb-Conexant_USB_Modem_24680246-if00")
     assert info.profile == "conexant"
 

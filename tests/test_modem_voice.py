@@ -16,7 +16,7 @@ from callerid.modem.link import ModemLink
 from callerid.modem.profiles import get_profile
 from callerid.modem.voice import enter_voice, leave_voice, receive
 from callerid.sim import SimCall, SimulatedModem
-from tests.modem_helpers import EventLog, LineRecorder, fast_driver
+from tests.modem_helpers import EventLog, LineRecorder, fast_driver, ready_driver
 
 SCALE = 0.02
 HANAKO = CallerID("text", number="0471230000", name="SATO HANAKO", date="1125", time="0930")
@@ -119,16 +119,11 @@ def test_refused_voice_mode_reports_an_error_and_caller_id_keeps_working(tmp_pat
     wav = write_wav(tmp_path / "w.wav", u8_test_signal(0.1), 8000, 1)
     events = EventLog()
     with SimulatedModem("usr", time_scale=SCALE, refuse=("+FCLASS=8",)) as sim:
-        driver = fast_driver(sim.port, events)
-        driver.start()
-        try:
-            assert driver.wait_ready(3.0)
+        with ready_driver(sim.port, events) as driver:
             driver.play_to_caller(wav)
             assert events.wait_state("error", timeout=3.0)
             sim.play_call(SimCall(HANAKO, rings=2))
             received = events.wait_count(CallerIDReceived, 1, timeout=3.0)
-        finally:
-            driver.stop()
         commands = sim.commands()
     error = next(e for e in events.of(ModemStatus) if e.state == "error")
     assert "+FCLASS=8 answered ERROR" in error.detail
@@ -142,15 +137,10 @@ def test_unreadable_wav_is_an_error_without_going_off_hook(tmp_path: Path) -> No
     bad.write_bytes(b"RIFF\x00\x00\x00\x00WAVEjunk")
     events = EventLog()
     with SimulatedModem("conexant", time_scale=SCALE) as sim:
-        driver = fast_driver(sim.port, events)
-        driver.start()
-        try:
-            assert driver.wait_ready(3.0)
+        with ready_driver(sim.port, events) as driver:
             driver.play_to_caller(bad)
             driver.play_to_caller(tmp_path / "missing.wav")
             assert events.wait_state("error", count=2, timeout=3.0)
-        finally:
-            driver.stop()
         assert "AT+FCLASS=8" not in sim.commands()
         assert sim.hangups == []
     details = [e.detail for e in events.of(ModemStatus) if e.state == "error"]
@@ -161,10 +151,7 @@ def test_playback_stops_when_the_caller_hangs_up(tmp_path: Path) -> None:
     wav = write_wav(tmp_path / "long.wav", u8_test_signal(3.0), 8000, 1)
     events = EventLog()
     with SimulatedModem("conexant", time_scale=SCALE) as sim:
-        driver = fast_driver(sim.port, events)
-        driver.start()
-        try:
-            assert driver.wait_ready(3.0)
+        with ready_driver(sim.port, events) as driver:
             sim.play_call(SimCall(HANAKO, rings=5, ring_period=50.0))
             events.wait_count(Ring, 1, timeout=3.0)
             driver.play_to_caller(wav)
@@ -173,8 +160,6 @@ def test_playback_stops_when_the_caller_hangs_up(tmp_path: Path) -> None:
             assert sim.wait_for(lambda s: s.audio_sessions[0].ended_at is not None, 3.0)
             assert sim.wait_for(lambda s: s.commands()[-1] == "AT+VCID=1", 3.0)
             assert events.wait_count(CallEnded, 1, timeout=2.0)
-        finally:
-            driver.stop()
         session = sim.audio_sessions[0]
     assert session.aborted
     assert len(session.samples) < 8000 * 1.5  # far less than the 3 s of the WAV

@@ -15,9 +15,9 @@ import queue
 import threading
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from callerid.model import CallerID, CallRecord
 
@@ -68,7 +68,6 @@ class Timings:
     verdict_at: float = 0.0
     hangup_at: float | None = None
     warning_at: float | None = None
-    committed_at: float = 0.0
 
 
 @dataclass
@@ -77,7 +76,6 @@ class ApplianceHooks:
 
     on_call: Callable[[CallRecord, Timings], None] | None = None
     on_status: Callable[[str, str], None] | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 class Appliance:
@@ -282,7 +280,6 @@ class Appliance:
         call_id = self._commit(record)
         if call_id is not None:
             record = replace(record, id=call_id)
-        timings.committed_at = time.monotonic()
 
         if "warn-caller" in actions:
             if self._caller_warning_wav:
@@ -329,9 +326,9 @@ class Appliance:
     def _publish_modem_state(self, state: str, detail: str) -> None:
         """Leave the modem's health where the website's /status page (maybe another process) reads it."""
         try:
-            self._store.set_setting("modem.state", state)
-            self._store.set_setting("modem.detail", detail)
-            self._store.set_setting("modem.updated_at", _now_iso())
+            self._store.set_settings(
+                {"modem.state": state, "modem.detail": detail, "modem.updated_at": _now_iso()}
+            )
         except Exception:
             log.exception("could not record the modem state for the website")
 

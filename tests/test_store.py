@@ -345,6 +345,16 @@ def test_settings_set_get_delete_and_init(store: Store) -> None:
     assert store.init_setting("web.secret_key", "second") == "first"  # the first writer wins
 
 
+def test_several_settings_are_written_together_and_none_deletes(store: Store) -> None:
+    store.set_settings({"modem.state": "ready", "modem.detail": "USR 5637", "stale": "x"})
+    store.set_settings({"modem.state": "lost", "stale": None})
+    got = [store.get_setting(k) for k in ("modem.state", "modem.detail", "stale")]
+    assert got == ["lost", "USR 5637", None]
+    with pytest.raises(ValueError):
+        store.set_settings({"ok": "1", "": "2"})
+    assert store.get_setting("ok") is None  # refused as a whole, nothing half-written
+
+
 # --------------------------------------------------------------------------- errors
 
 

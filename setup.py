@@ -18,6 +18,8 @@ setup(
         "numpy>=1.24",
         "flask>=3.0",
         "waitress>=3.0",
+        "apprise>=1.7",
+        "luma.oled>=3.13",
     ],
     extras_require={
         "test": [
@@ -26,6 +28,7 @@ setup(
             "hypothesis>=6.100",
             "playwright>=1.44",
             "ruff>=0.6",
+            "aiosmtpd>=1.4",
         ],
         "pi": ["lgpio>=0.2"],
     },

@@ -76,6 +76,7 @@ class ApplianceHooks:
 
     on_call: Callable[[CallRecord, Timings], None] | None = None
     on_status: Callable[[str, str], None] | None = None
+    on_write: Callable[[bool, str], None] | None = None  # the call log took (or refused) a call
 
 
 class Appliance:
@@ -185,12 +186,18 @@ class Appliance:
     def _commit(self, record: CallRecord) -> int | None:
         """Write the call now; if the disk refuses (full, read-only), keep it and retry later."""
         try:
-            return self._store.add_call(record)
-        except Exception:
+            call_id = self._store.add_call(record)
+        except Exception as exc:
             log.exception("could not write the call to the log; keeping it in memory to retry")
+            problem = str(exc)
+            if self._hooks.on_write is not None:
+                _guard(lambda: self._hooks.on_write(False, problem), "on_write")
             self._unsaved.append(record)
             del self._unsaved[:-MAX_UNSAVED]
             return None
+        if self._hooks.on_write is not None:
+            _guard(lambda: self._hooks.on_write(True, ""), "on_write")
+        return call_id
 
     def _retry_unsaved(self) -> None:
         while self._unsaved:

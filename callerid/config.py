@@ -157,6 +157,50 @@ class WebConfig:
     language: str = "auto"  # auto: the browser's Accept-Language
 
 
+#: Verdicts that reach the family by default: the ones that mean fraud (DESIGN.md).
+DEFAULT_NOTIFY_VERDICTS = ("blocklisted", "police-lookalike", "police-number")
+
+
+@dataclass(frozen=True)
+class NotifyConfig:
+    """Family notifications (callerid.notify); the website's settings, when saved, take precedence."""
+
+    urls: tuple[str, ...] = ()  # apprise URLs: secrets, never logged or shown in full
+    verdicts: tuple[str, ...] = DEFAULT_NOTIFY_VERDICTS
+    quiet_hours: str | None = None  # "22:00-07:00": held, then sent as one message when they end
+    language: str = "ja"
+    link: str | None = None  # the website's address for call links; None: http://callerid.local:PORT
+    health: bool = True  # also tell the family when protection stops and when it is back
+    digest: str = "off"  # off | daily | weekly (Mondays)
+    digest_time: str = "08:00"
+    flood_limit: int = 1  # calls sent one by one per minute; the rest of that minute: one summary
+    retry_first_seconds: float = 5.0
+    retry_max_seconds: float = 300.0
+
+
+@dataclass(frozen=True)
+class HealthConfig:
+    """When the appliance says that protection is off (callerid.health)."""
+
+    modem_grace_seconds: float = 60.0  # modem missing or not answering longer than this
+    silent_days: int = 7  # no call at all for this many days (0: never)
+    unavailable_calls: int = 5  # this many calls in a row without a number (0: never)
+    min_free_mb: int = 50  # free space left for the call log
+
+
+@dataclass(frozen=True)
+class OledConfig:
+    """The optional I2C text display (callerid.alert.oled)."""
+
+    enabled: bool = False
+    driver: str = "ssd1306"  # ssd1306 | sh1106
+    i2c_port: int = 1
+    address: int = 0x3C
+    rotate: int = 0  # quarter turns
+    language: str = "ja"
+    hold_minutes: float = 30.0  # a flagged call stays shown this long unless acknowledged (burn-in)
+
+
 @dataclass(frozen=True)
 class Config:
     region: str = "JP"
@@ -168,6 +212,9 @@ class Config:
     speech: SpeechConfig = field(default_factory=SpeechConfig)
     panel: PanelConfig = field(default_factory=PanelConfig)
     web: WebConfig = field(default_factory=WebConfig)
+    notify: NotifyConfig = field(default_factory=NotifyConfig)
+    health: HealthConfig = field(default_factory=HealthConfig)
+    oled: OledConfig = field(default_factory=OledConfig)
     #: The file this came from (None: built-in defaults); not part of equality.
     source: str | None = field(default=None, compare=False)
 
@@ -301,6 +348,67 @@ def _token(value: Any) -> str:
     return text
 
 
+def _string_list(value: Any) -> tuple[str, ...]:
+    if not isinstance(value, list):
+        raise _Invalid(f"must be a list of strings, e.g. [\"...\"], not {_show(type(value).__name__)}")
+    out = []
+    for item in value:
+        if not isinstance(item, str) or not item.strip():
+            raise _Invalid("must be a list of non-empty strings")
+        if any(ord(c) < 32 for c in item):
+            raise _Invalid("must not contain control characters")
+        out.append(item.strip())
+    return tuple(out)
+
+
+def _notify_urls(value: Any) -> tuple[str, ...]:
+    urls = _string_list(value)
+    for number, url in enumerate(urls, 1):
+        if "://" not in url:  # never quote the URL itself: it carries tokens and passwords
+            raise _Invalid(f"entry {number} is not an apprise URL (scheme://...)")
+    return urls
+
+
+def _verdict_list(value: Any) -> tuple[str, ...]:
+    from callerid.model import VERDICT_CODES
+
+    codes = _string_list(value)
+    for code in codes:
+        if code not in VERDICT_CODES:
+            hint = difflib.get_close_matches(code, VERDICT_CODES, n=1)
+            did = f" (did you mean {hint[0]!r}?)" if hint else ""
+            raise _Invalid(f"unknown verdict {code!r}{did}")
+    return codes
+
+
+_HHMM = r"([01]?[0-9]|2[0-3]):([0-5][0-9])"
+
+
+def _clock_time(value: Any) -> str:
+    if not isinstance(value, str) or not re.fullmatch(_HHMM, value.strip()):
+        raise _Invalid(f"must be a time of day such as \"08:00\", not {_show(value)}")
+    hours, minutes = value.strip().split(":")
+    return f"{int(hours):02d}:{minutes}"
+
+
+def _quiet_hours(value: Any) -> str | None:
+    if value is False or value == "":
+        return None
+    if not isinstance(value, str) or not re.fullmatch(rf"\s*{_HHMM}\s*-\s*{_HHMM}\s*", value):
+        raise _Invalid(f"must be a range such as \"22:00-07:00\" (or false), not {_show(value)}")
+    start, end = (_clock_time(part.strip()) for part in value.split("-"))
+    if start == end:
+        raise _Invalid("start and end are the same time")
+    return f"{start}-{end}"
+
+
+def _link(value: Any) -> str:
+    text = _string(value)
+    if not re.fullmatch(r"https?://[^\s/]+(/\S*)?", text):
+        raise _Invalid(f"must be the website address like \"http://callerid.local:8080\", not {_show(value)}")
+    return text.rstrip("/")
+
+
 def _path(*, must_exist: bool = False) -> Callable[[Any, Path | None], str]:
     def check(value: Any, base: Path | None) -> str:
         path = Path(_string(value)).expanduser()
@@ -361,6 +469,43 @@ _SECTIONS: dict[str, tuple[type, dict[str, Any]]] = {
             "language": _choice("auto", *LANGUAGES),
         },
     ),
+    "notify": (
+        NotifyConfig,
+        {
+            "urls": _notify_urls,
+            "verdicts": _verdict_list,
+            "quiet_hours": _quiet_hours,
+            "language": _choice(*LANGUAGES),
+            "link": _link,
+            "health": _boolean,
+            "digest": _choice("off", "daily", "weekly"),
+            "digest_time": _clock_time,
+            "flood_limit": _integer(1, 100),
+            "retry_first_seconds": _number(0.05, 3600),
+            "retry_max_seconds": _number(0.05, 86400),
+        },
+    ),
+    "health": (
+        HealthConfig,
+        {
+            "modem_grace_seconds": _number(0.5, 86400),
+            "silent_days": _integer(0, 365),
+            "unavailable_calls": _integer(0, 1000),
+            "min_free_mb": _integer(0, 100_000),
+        },
+    ),
+    "oled": (
+        OledConfig,
+        {
+            "enabled": _boolean,
+            "driver": _choice("ssd1306", "sh1106"),
+            "i2c_port": _integer(0, 20),
+            "address": _integer(0x03, 0x77),
+            "rotate": _integer(0, 3),
+            "language": _choice(*LANGUAGES),
+            "hold_minutes": _number(0, 1440),
+        },
+    ),
 }
 _TOP_LEVEL: dict[str, Check] = {"region": _region, "language": _choice(*LANGUAGES)}
 _ALL_TOP = (*_TOP_LEVEL, *_SECTIONS, "policy")
@@ -405,7 +550,7 @@ def _build(data: Mapping[str, Any], source: str, base: Path | None) -> Config:
                 values[key] = check(value, base) if key in ("db", "extra_csv", "cache_dir") else check(value)
             except _Invalid as exc:
                 raise fail(dotted, str(exc)) from None
-        if name == "speech" and "language" not in values and "language" in top:
+        if name in ("speech", "notify", "oled") and "language" not in values and "language" in top:
             values["language"] = top["language"]  # speak the household's language unless told otherwise
         sections[name] = cls(**values)
     _check_pins(sections["panel"], fail)
@@ -496,6 +641,9 @@ __all__ = [
     "T35_COUNTRY_CODES",
     "Config",
     "ConfigError",
+    "HealthConfig",
+    "NotifyConfig",
+    "OledConfig",
     "ModemConfig",
     "PanelConfig",
     "PoliceConfig",

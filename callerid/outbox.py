@@ -77,6 +77,7 @@ class Outbox:
         self._clock = clock
         self._lock = threading.Lock()
         self._changed = threading.Condition(self._lock)
+        self._puts = 0  # items added by this process: lets a sender wait without missing one
         try:
             self._conn = sqlite3.connect(
                 str(self.path), timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None,
@@ -111,6 +112,7 @@ class Outbox:
             )
             added = cursor.rowcount == 1
             if added:
+                self._puts += 1
                 self._changed.notify_all()
         return added
 
@@ -146,13 +148,15 @@ class Outbox:
         with self._lock:
             self._run(f"UPDATE outbox SET sent_at = ? WHERE id IN ({marks})", (now, *item_ids))
 
-    def mark_failed(self, item_id: int, error: str) -> float:
-        """Count a failed attempt and schedule the retry; returns the delay in seconds."""
+    def mark_failed(
+        self, item_id: int, error: str, *, delay_for: Callable[[int], float] = retry_delay
+    ) -> float:
+        """Count a failed attempt and schedule the retry (`delay_for(attempts)`); returns the delay."""
         now = self._clock()
         with self._lock:
             row = self._run("SELECT attempts FROM outbox WHERE id = ?", (item_id,)).fetchone()
             attempts = (row[0] if row else 0) + 1
-            delay = retry_delay(attempts)
+            delay = delay_for(attempts)
             self._run(
                 "UPDATE outbox SET attempts = ?, next_try = ?, last_error = ? WHERE id = ?",
                 (attempts, now + delay, error[:500], item_id),
@@ -174,9 +178,20 @@ class Outbox:
             )
         return cursor.rowcount
 
-    def wait(self, timeout: float | None) -> None:
-        """Block until `put` adds an item (in this process) or `timeout` seconds pass."""
+    @property
+    def puts(self) -> int:
+        """How many items `put` has added in this process (pass it to `wait` as `seen`)."""
+        return self._puts
+
+    def wait(self, timeout: float | None, *, seen: int | None = None) -> None:
+        """Block until `put` adds an item (in this process) or `timeout` seconds pass.
+
+        With `seen` (the `puts` count read before looking at `due`), an item added in between
+        returns at once instead of being missed until the timeout.
+        """
         with self._changed:
+            if seen is not None and self._puts != seen:
+                return
             self._changed.wait(timeout)
 
     def wake(self) -> None:

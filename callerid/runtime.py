@@ -19,6 +19,9 @@ from callerid.appliance import Appliance, ApplianceHooks
 if TYPE_CHECKING:
     from callerid.alert import AlertSink
     from callerid.config import Config
+    from callerid.health.watch import HealthWatch
+    from callerid.model import CallRecord
+    from callerid.notify.sender import NotifySender
     from callerid.store import Store
 
 log = logging.getLogger("callerid.runtime")
@@ -32,6 +35,8 @@ class Runtime:
     store: Store
     web: Any = None
     closers: list[Callable[[], None]] = field(default_factory=list)
+    notify: NotifySender | None = None
+    health: HealthWatch | None = None
 
     def close(self) -> None:
         self.appliance.close()
@@ -66,15 +71,24 @@ def build_runtime(
     closers: list[Callable[[], None]] = []
     sinks: list[AlertSink] = []
     appliance_ref: list[Appliance] = []
+    sender = _notify_sender(config, store, closers)
+    health = _health_watch(config, store, sender)
 
     if config.speech.enabled if speech is None else speech:
-        sink = _optional_sink("speaker", lambda: _speech_sink(config))
+        sink = _optional_sink("speaker", lambda: _speech_sink(config, health))
         if sink is not None:
             sinks.append(sink)
     if config.panel.enabled if panel is None else panel:
         sink = _optional_sink("LED panel", lambda: _panel_sink(config, appliance_ref))
         if sink is not None:
             sinks.append(sink)
+
+    if config.oled.enabled:
+        sink = _optional_sink("text display", lambda: _oled_sink(config))
+        if sink is not None:
+            sinks.append(sink)
+    for sink in sinks:
+        health.add_sink(sink)
 
     sinks.extend(extra_sinks or [])  # after the speaker and panel: a view shows their new state
     modem = config.modem
@@ -106,7 +120,7 @@ def build_runtime(
         region=config.region,
         watchdog=watchdog,
         watchdog_interval=interval,
-        hooks=hooks,
+        hooks=_watched_hooks(hooks, health, sender),
         **gap,
     )
     appliance_ref.append(appliance)
@@ -120,9 +134,71 @@ def build_runtime(
             closers.append(server.stop)
     # What start-up loaded (numbering metadata, the police directory, templates) lives as long as
     # the process: freezing it keeps the garbage collector's passes short on the call path.
+    health.start()
+    closers.append(health.close)
+    if sender is not None:
+        sender.start()
+        closers.append(sender.stop)
     gc.collect()
     gc.freeze()
-    return Runtime(appliance=appliance, store=store, web=server, closers=closers)
+    return Runtime(appliance=appliance, store=store, web=server, closers=closers, notify=sender,
+                   health=health)
+
+
+def _notify_sender(config: Config, store: Store, closers: list[Callable[[], None]]) -> NotifySender | None:
+    """The outbox and its sender thread (queued notifications are delivered even if none are set now)."""
+    from callerid.notify.sender import NotifySender
+    from callerid.notify.settings import from_config
+    from callerid.outbox import Outbox
+
+    try:
+        outbox = Outbox(store.path)
+    except Exception as exc:
+        log.warning("notifications unavailable, carrying on without them: %s", exc)
+        return None
+    closers.append(outbox.close)
+    return NotifySender(outbox, from_config(config), store)
+
+
+def _health_watch(config: Config, store: Store, sender: NotifySender | None) -> HealthWatch:
+    from callerid.health.watch import HealthWatch, thresholds
+    from callerid.notify.queue import queue_health
+
+    notify = None
+    if sender is not None:
+        def notify(condition: str, active: bool, since: float, detail: str) -> None:
+            queue_health(sender, condition, active, since, detail)
+
+    return HealthWatch(thresholds(config.health), store, notify=notify)
+
+
+def _watched_hooks(
+    hooks: ApplianceHooks | None, health: HealthWatch, sender: NotifySender | None
+) -> ApplianceHooks:
+    """The caller's hooks, with the per-call listener (notifications) and the health feeders in front."""
+    from callerid.notify.queue import CallNotifier
+
+    user = hooks or ApplianceHooks()
+    notifier = CallNotifier(sender) if sender is not None else None
+
+    def on_call(record: CallRecord, timings: Any) -> None:
+        if notifier is not None:
+            notifier(record)
+        health.call(record)
+        if user.on_call is not None:
+            user.on_call(record, timings)
+
+    def on_status(state: str, detail: str) -> None:
+        health.modem(state, detail)
+        if user.on_status is not None:
+            user.on_status(state, detail)
+
+    def on_write(ok: bool, detail: str) -> None:
+        health.write(ok, detail)
+        if user.on_write is not None:
+            user.on_write(ok, detail)
+
+    return ApplianceHooks(on_call=on_call, on_status=on_status, on_write=on_write)
 
 
 def _systemd_watchdog() -> tuple[Callable[[], None] | None, float | None]:
@@ -177,10 +253,20 @@ def _optional_sink(what: str, build: Callable[[], Any]) -> Any:
         return None
 
 
-def _speech_sink(config: Config) -> AlertSink:
+def _speech_sink(config: Config, health: HealthWatch | None = None) -> AlertSink:
     from callerid.alert.speech import SpeechAlerts
 
-    return SpeechAlerts(config.speech)
+    def on_playback(event: Any) -> None:
+        if health is not None and event.phase == "finished" and event.ok is not None:
+            health.sound(bool(event.ok), event.detail)
+
+    return SpeechAlerts(config.speech, on_playback=on_playback)
+
+
+def _oled_sink(config: Config) -> AlertSink:
+    from callerid.alert.oled import OledAlerts
+
+    return OledAlerts(config.oled)
 
 
 def _panel_sink(config: Config, appliance_ref: list[Appliance]) -> AlertSink:

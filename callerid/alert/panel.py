@@ -23,7 +23,7 @@ import logging
 import threading
 import time
 import warnings
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -81,6 +81,11 @@ PATTERNS: dict[str, LightPattern] = {
     "invalid": CAUTION,
     "allowlisted": FAMILY,
 }
+
+#: A fault (callerid.health: no modem, no numbers, cannot save...): red AND amber steady together,
+#: a sight no call ever makes (a call lights one colour). A call's pattern shows over it; once the
+#: call is acknowledged, the fault shows again until the fault clears.
+FAULT_NAME = "fault"
 
 #: Feedback for the button.
 ACK_FLASH = 0.3  # green, once: "acknowledged"
@@ -164,6 +169,7 @@ class PanelAlerts:
         self._feedback_timer: threading.Timer | None = None
         self._held = False
         self._opened = False
+        self._faults: tuple[str, ...] = ()
 
     # -- AlertSink ----------------------------------------------------------------------------
 
@@ -243,6 +249,26 @@ class PanelAlerts:
                 except Exception:
                     log.exception("could not close %r", device)
 
+    def fault(self, conditions: Sequence[str]) -> None:
+        """Show (or, with none, clear) the fault pattern; a latched call's light keeps priority."""
+        if not self.enabled:
+            return
+        self.start()
+        with self._lock:
+            was = self._faults
+            self._faults = tuple(conditions)
+            if self._latched is not None:
+                return
+            if self._faults:
+                self._show_fault()
+            elif was:
+                for colour in ("red", "amber"):
+                    self._set(colour, "off")
+
+    @property
+    def faults(self) -> tuple[str, ...]:
+        return self._faults
+
     # -- the button ----------------------------------------------------------------------------
 
     def acknowledge(self) -> None:
@@ -254,6 +280,7 @@ class PanelAlerts:
             for colour in COLOURS:
                 self._set(colour, "off")
             self._flash_green()
+            self._show_fault()
         _call(self._on_acknowledge, record, "acknowledge")
 
     def block_last(self) -> bool:
@@ -316,6 +343,8 @@ class PanelAlerts:
             buzzer = "beeping" if time.monotonic() < self._buzz_until else "off"
             latched = self._latched
             text = f"{lights}  buzzer={buzzer}"
+            if self._faults:
+                text += f" | FAULT: {', '.join(self._faults)}"
             if latched is not None:
                 number = latched.caller.number
                 shown = (latched.verdict.display or number) if number else _absence(latched)
@@ -380,6 +409,15 @@ class PanelAlerts:
         if self.buzzer is not None:
             self.buzzer.off()
 
+    def _show_fault(self) -> None:
+        if not self._faults:
+            return
+        for colour in ("red", "amber"):
+            led = self.leds.get(colour)
+            if led is not None:
+                led.on()
+            self._shown[colour] = "fault"
+
     def _flash_green(self) -> None:
         """One short green blink: the press was felt."""
         led = self.leds.get("green")
@@ -407,6 +445,7 @@ class PanelAlerts:
             with self._lock:
                 if self._latched is None:  # a new flagged call in the meantime keeps its light
                     action()
+                    self._show_fault()
 
         self._feedback_timer = threading.Timer(seconds, run)
         self._feedback_timer.daemon = True
@@ -451,4 +490,4 @@ def _call(callback: Callable[..., None] | None, record: CallRecord | None, what:
         log.exception("%s callback failed", what)
 
 
-__all__ = ["PATTERNS", "LightPattern", "PanelAlerts", "choose_pin_factory", "is_mock"]
+__all__ = ["FAULT_NAME", "PATTERNS", "LightPattern", "PanelAlerts", "choose_pin_factory", "is_mock"]

@@ -183,7 +183,7 @@ class HealthConfig:
     """When the appliance says that protection is off (callerid.health)."""
 
     modem_grace_seconds: float = 60.0  # modem missing or not answering longer than this
-    silent_days: int = 7  # no call at all for this many days (0: never)
+    silent_days: float = 7.0  # no call at all for this many days (0: never)
     unavailable_calls: int = 5  # this many calls in a row without a number (0: never)
     min_free_mb: int = 50  # free space left for the call log
 
@@ -489,7 +489,7 @@ _SECTIONS: dict[str, tuple[type, dict[str, Any]]] = {
         HealthConfig,
         {
             "modem_grace_seconds": _number(0.5, 86400),
-            "silent_days": _integer(0, 365),
+            "silent_days": _number(0, 365),
             "unavailable_calls": _integer(0, 1000),
             "min_free_mb": _integer(0, 100_000),
         },

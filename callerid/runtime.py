@@ -71,6 +71,7 @@ def build_runtime(
     closers: list[Callable[[], None]] = []
     sinks: list[AlertSink] = []
     appliance_ref: list[Appliance] = []
+    acknowledged: list[Callable[[], None]] = []  # the panel's button also clears the text display
     sender = _notify_sender(config, store, closers)
     health = _health_watch(config, store, sender)
 
@@ -79,7 +80,7 @@ def build_runtime(
         if sink is not None:
             sinks.append(sink)
     if config.panel.enabled if panel is None else panel:
-        sink = _optional_sink("LED panel", lambda: _panel_sink(config, appliance_ref))
+        sink = _optional_sink("LED panel", lambda: _panel_sink(config, appliance_ref, acknowledged))
         if sink is not None:
             sinks.append(sink)
 
@@ -87,6 +88,7 @@ def build_runtime(
         sink = _optional_sink("text display", lambda: _oled_sink(config))
         if sink is not None:
             sinks.append(sink)
+            acknowledged.append(sink.acknowledge)
     for sink in sinks:
         health.add_sink(sink)
 
@@ -264,12 +266,14 @@ def _speech_sink(config: Config, health: HealthWatch | None = None) -> AlertSink
 
 
 def _oled_sink(config: Config) -> AlertSink:
-    from callerid.alert.oled import OledAlerts
+    from callerid.alert.oled import OledAlerts, open_device
 
-    return OledAlerts(config.oled)
+    return OledAlerts(config.oled, device=open_device(config.oled))  # no I2C display: said once, skipped
 
 
-def _panel_sink(config: Config, appliance_ref: list[Appliance]) -> AlertSink:
+def _panel_sink(
+    config: Config, appliance_ref: list[Appliance], acknowledged: list[Callable[[], None]]
+) -> AlertSink:
     from callerid.alert.panel import PanelAlerts
 
     def block_last() -> None:
@@ -277,6 +281,8 @@ def _panel_sink(config: Config, appliance_ref: list[Appliance]) -> AlertSink:
 
     def acknowledge() -> None:
         appliance_ref[0].acknowledge()
+        for listener in acknowledged:
+            listener()
 
     return PanelAlerts(config.panel, on_block_last=block_last, on_acknowledge=acknowledge)
 

@@ -93,11 +93,12 @@ def create_app(
         web_state.started_at = now()
     app.extensions["callerid"] = web_state
 
-    from callerid.web import api, auth, pages
+    from callerid.web import api, auth, notify_settings, pages
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(pages.bp)
     app.register_blueprint(api.bp)
+    notify_settings.install(app)
     app.add_url_rule("/favicon.ico", "favicon", _favicon)
     security.install(app)
     _install_error_pages(app)

@@ -7,6 +7,10 @@ process is started on the cached WAV; the output goes nowhere so the figure
 does not depend on a sound card) and hangs up a blocked call. Times are taken
 from the moment the simulator's write of the last caller-ID byte returned.
 
+The calls run twice: with notifications off, then on (`[notify] urls` to a webhook served on
+127.0.0.1, every call its own message), to show that the call path does not change, and to measure
+caller ID -> notification delivered (the webhook received apprise's POST).
+
 Footprint: `callerid run` as its own process against the simulator, with the
 speaker, the LED panel (gpiozero mock pins off the Pi) and the website on.
 """
@@ -17,6 +21,7 @@ import argparse
 import os
 import queue
 import random
+import re
 import shlex
 import signal
 import statistics
@@ -39,13 +44,19 @@ class Sample:
     judged: float
     warning: float | None
     hangup: float | None
+    notified: float | None = None
 
 
 def run(args: argparse.Namespace) -> int:
     calls = 40 if getattr(args, "quick", False) else 240
     idle_seconds = 10.0 if getattr(args, "quick", False) else 60.0
     with tempfile.TemporaryDirectory(prefix="callerid-bench-") as tmp:
-        samples = _measure_calls(Path(tmp), calls)
+        samples = _measure_calls(Path(tmp) / "off", calls)
+        print("notifications off")
+        _report_calls(samples)
+        with _Webhook() as hook:
+            samples = _measure_calls(Path(tmp) / "on", calls, hook=hook)
+        print(f"notifications on (apprise json:// to a webhook on 127.0.0.1, flood limit {NOTIFY_FLOOD})")
         _report_calls(samples)
         _measure_footprint(Path(tmp), idle_seconds)
     return 0
@@ -54,10 +65,51 @@ def run(args: argparse.Namespace) -> int:
 # -- per-call latency ----------------------------------------------------------------------------
 
 
-def _measure_calls(tmp: Path, count: int) -> list[Sample]:
+NOTIFY_FLOOD = 100  # the bench calls come every second: measure each message, not the flood summary
+
+
+class _Webhook:
+    """An HTTP server on 127.0.0.1 noting when each apprise POST arrived, by the numbers it names."""
+
+    def __init__(self) -> None:
+        self.arrived: dict[int, float] = {}  # call id -> when its message arrived
+        self._server = None
+
+    def __enter__(self) -> _Webhook:
+        import json
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        hook = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802 - http.server's name
+                at = time.monotonic()
+                body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))))
+                for call_id in re.findall(r"/calls/(\d+)", str(body.get("message", ""))):
+                    hook.arrived.setdefault(int(call_id), at)
+                self.send_response(200)
+                self.end_headers()
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        return self
+
+    @property
+    def url(self) -> str:
+        return f"json://127.0.0.1:{self._server.server_address[1]}/hook"
+
+    def __exit__(self, *exc: object) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+
+def _measure_calls(tmp: Path, count: int, hook: _Webhook | None = None) -> list[Sample]:
     from callerid.alert.speech import SpeechAlerts, call_key
     from callerid.appliance import ApplianceHooks
-    from callerid.config import Config, ModemConfig, PanelConfig, SpeechConfig, WebConfig
+    from callerid.config import Config, ModemConfig, NotifyConfig, PanelConfig, SpeechConfig, WebConfig
     from callerid.runtime import build_runtime
     from callerid.sim import SimCall, SimulatedModem
 
@@ -76,7 +128,9 @@ def _measure_calls(tmp: Path, count: int) -> list[Sample]:
         speech=SpeechConfig(enabled=True, cache_dir=str(tmp / "speech")),
         panel=PanelConfig(enabled=False),
         web=WebConfig(enabled=False),
+        notify=NotifyConfig(urls=(hook.url,) if hook else (), language="en", flood_limit=NOTIFY_FLOOD),
     )
+    tmp.mkdir(parents=True, exist_ok=True)
     started: dict[str, float] = {}
 
     def on_playback(event) -> None:  # noqa: ANN001 - callerid.alert.player.PlaybackEvent
@@ -111,11 +165,15 @@ def _measure_calls(tmp: Path, count: int) -> list[Sample]:
                 if "block" in record.actions:
                     sim.wait_for(lambda s, n=hangups_before: len(s.hangups) > n, timeout=2)
                     hangup_at = sim.hangups[hangups_before].offhook_at
+                notified_at = None
+                if hook is not None:
+                    notified_at = _wait_for(lambda call_id=record.id: hook.arrived.get(call_id), 10.0)
                 samples.append(Sample(
                     verdict=timings.verdict_at - written,
                     judged=timings.verdict_at - timings.caller_id_at,
                     warning=None if warning_at is None else warning_at - written,
                     hangup=None if hangup_at is None else hangup_at - written,
+                    notified=None if notified_at is None else notified_at - written,
                 ))
                 runtime.appliance.acknowledge()
                 # A blocked call holds the line off-hook for a moment; real calls never follow that fast.
@@ -152,6 +210,9 @@ def _report_calls(samples: list[Sample]) -> None:
         ("(b) caller ID -> warning audio started", [s.warning for s in samples if s.warning], 50.0),
         ("(c) caller ID -> hang-up at the modem", [s.hangup for s in samples if s.hangup], 20.0),
     ]
+    if any(s.notified is not None for s in samples):
+        rows.append(("(d) caller ID -> notification delivered", [s.notified for s in samples if s.notified],
+                     5000.0))
     print(f"  {'measure':<42} {'n':>4} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8} {'goal p99':>9}")
     for label, values, goal in rows:
         if not values:

@@ -161,3 +161,25 @@ def test_no_modem_gives_one_warning_line_and_one_notification_and_plugging_in_cl
         finally:
             proc.stop()
     assert "back to normal" in hook.messages()[1]
+
+
+def test_under_systemd_the_warning_is_a_warning_priority_journal_line(tmp_path: Path) -> None:
+    """journald files a line at the priority in its `<N>` prefix: `journalctl -p warning` shows the fault."""
+    log = tmp_path / "journal.txt"
+    config = _config(tmp_path, Hook())
+    with log.open("w") as stderr:
+        info = os.fstat(stderr.fileno())
+        env = dict(os.environ, JOURNAL_STREAM=f"{info.st_dev}:{info.st_ino}")
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "callerid", "run", "--config", str(config),
+             "--port", str(tmp_path / "none"), "--db", str(tmp_path / "calls.db")],
+            stdout=subprocess.DEVNULL, stderr=stderr, env=env)
+        try:
+            assert wait_until(lambda: "PROBLEM" in log.read_text(), 15)
+        finally:
+            proc.send_signal(signal.SIGTERM)
+            proc.wait(10)
+    lines = log.read_text().splitlines()
+    assert any(line.startswith("<4>WARNING callerid.health: PROBLEM: The modem is missing") for line in lines)
+    assert any(line.startswith("<6>INFO ") for line in lines)
+    assert all(line.startswith("<") for line in lines)

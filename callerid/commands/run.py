@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import logging
 import signal
-import sys
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -16,15 +15,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from callerid import sdnotify
+    from callerid import journal, sdnotify
     from callerid.commands._common import load_config_or_fail
     from callerid.runtime import build_runtime
 
-    logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.INFO,
-        format="%(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
+    journal.configure(logging.DEBUG if args.verbose else logging.INFO)
     from callerid.cli import CommandError
     from callerid.config import ConfigError
     from callerid.store import StoreError

@@ -186,13 +186,15 @@ def test_only_the_chosen_verdicts_are_queued_once_per_call(tmp_path) -> None:
     with Hook() as hook:
         sender = _sender(tmp_path, hook, clock)
         notifier = CallNotifier(sender)
-        assert notifier(police_call(call_id=1))
-        assert not notifier(police_call(call_id=1))  # the same call again: one key, stored once
+        assert notifier(police_call(call_id=1)) == ("notify",)
+        assert notifier(police_call(call_id=1)) == ("notify",)  # the same call again: one key, stored once
         ordinary = replace(police_call(call_id=2), verdict=replace(police_call().verdict, verdict="ordinary"))
-        assert not notifier(ordinary)
+        assert notifier(ordinary) == ()
+        assert notifier(replace(ordinary, id=3), frozenset({"notify"})) == ("notify",)  # the policy asked
         sender.step()
         assert hook.wait(1, 5)
-    assert len(hook.posts) == 1 and sender.outbox.pending(CHANNEL) == 0
+    assert len(hook.posts) == 1 and sender.outbox.pending(CHANNEL) == 0  # both due at once: one summary
+    assert hook.messages()[0].startswith("警告の着信が2件")
 
 
 def test_twenty_calls_in_a_minute_are_the_first_at_once_then_one_summary(tmp_path) -> None:

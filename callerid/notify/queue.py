@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Collection
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -26,22 +27,28 @@ class CallNotifier:
     def __init__(self, sender: NotifySender) -> None:
         self._sender = sender
 
-    def wanted(self, record: CallRecord) -> bool:
+    def wanted(self, record: CallRecord, requested: Collection[str] = ()) -> bool:
         settings = self._sender.settings()
         if not settings.enabled:
             return False
-        return record.verdict.verdict in settings.verdicts or "notify" in record.actions
+        return (record.verdict.verdict in settings.verdicts or "notify" in requested
+                or "notify" in record.actions)
 
-    def __call__(self, record: CallRecord) -> bool:
-        """Queue `record`; True when queued. A call the log refused (no id yet) is keyed by its time."""
+    def __call__(self, record: CallRecord, requested: Collection[str] = ()) -> tuple[str, ...]:
+        """Queue `record` (`requested`: the policy's actions); ("notify",) when it is on its way.
+
+        A call the log refused (no id yet) is keyed by its time. The same call again is not
+        queued twice, and still reports ("notify",): it is on its way.
+        """
         try:
-            if not self.wanted(record):
-                return False
+            if not self.wanted(record, requested):
+                return ()
             key = f"call:{record.id}" if record.id is not None else f"call-at:{record.received_at}"
-            return self._sender.outbox.put(CHANNEL, key, call_item(record))
+            self._sender.outbox.put(CHANNEL, key, call_item(record))
+            return ("notify",)
         except Exception:  # the outbox refuses writes: the call itself is unaffected
             log.exception("could not queue the notification for a call")
-            return False
+            return ()
 
 
 def queue_health(sender: NotifySender, condition: str, active: bool, since: float, detail: str) -> bool:

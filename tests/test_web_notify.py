@@ -134,3 +134,16 @@ def test_callerid_notify_test_and_status_from_the_command_line(tmp_path) -> None
     down = subprocess.run([*run, "test", "--db", str(tmp_path / "c.db")], capture_output=True, text=True,
                           timeout=60)
     assert down.returncode == 1 and "NOT delivered" in down.stdout and "Traceback" not in down.stderr
+
+
+def test_a_stopped_or_silent_appliance_is_a_banner_on_a_website_in_another_process(tmp_path) -> None:
+    import time
+
+    with web_site(tmp_path, logged_in=True) as site:
+        site.store.set_settings({"health.running": "1", "health.checked_at": str(int(time.time()))})
+        assert "health-banner" not in site.client.get("/").get_data(as_text=True)
+        site.store.set_setting("health.checked_at", str(int(time.time()) - 3600))  # killed an hour ago
+        assert "The appliance is not running" in site.client.get("/").get_data(as_text=True)
+        site.store.set_settings({"health.running": "0", "health.checked_at": str(int(time.time()))})
+        html = site.client.get("/calls").get_data(as_text=True)
+        assert "Protection is OFF" in html and "The appliance is not running" in html

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 #: condition code -> (English title, Japanese title); most serious first.
 TITLES: dict[str, tuple[str, str]] = {
+    "stopped": ("The appliance is not running", "装置が動いていません"),
     "modem": ("The modem is missing or not answering", "モデムが見つからないか、応答しません"),
     "storage": ("The call log cannot be written", "通話記録を保存できません"),
     "no-number": ("Calls arrive without a number", "着信に番号が表示されません"),
@@ -14,6 +15,12 @@ TITLES: dict[str, tuple[str, str]] = {
 
 #: condition code -> (English, Japanese) explanation: what it means and what to do.
 EXPLANATIONS: dict[str, tuple[str, str]] = {
+    "stopped": (
+        "Calls are NOT being screened: the screening service was stopped or has stopped responding. "
+        "Restart the appliance (unplug its power for ten seconds); if this stays, look at its log.",
+        "電話の確認と警告が止まっています。確認の仕組みが停止したか、応答していません。装置を再起動して"
+        "ください（電源を10秒抜いて挿し直す）。続く場合は装置のログを確認してください。",
+    ),
     "modem": (
         "Calls are NOT being screened or warned about. Check that the USB modem is plugged into the "
         "appliance and the phone cable into the modem; then unplug the modem and plug it back in.",
@@ -57,6 +64,7 @@ EXPLANATIONS: dict[str, tuple[str, str]] = {
 
 #: condition code -> (English, Japanese) short text for the 128x64 display.
 SHORT: dict[str, tuple[str, str]] = {
+    "stopped": ("STOPPED", "停止中"),
     "modem": ("NO MODEM", "モデム異常"),
     "storage": ("CANNOT SAVE", "記録できません"),
     "no-number": ("NO NUMBERS", "番号表示なし"),
@@ -69,7 +77,7 @@ CONDITIONS = tuple(TITLES)
 
 #: Conditions that mean calls are no longer screened (or screened blind): the banner says
 #: "protection is off" for these, "needs attention" for the rest.
-PROTECTION_OFF = frozenset({"modem", "no-number"})
+PROTECTION_OFF = frozenset({"stopped", "modem", "no-number"})
 
 
 def _pick(table: dict[str, tuple[str, str]], code: str, lang: str) -> str:

@@ -33,7 +33,9 @@ log = logging.getLogger("callerid.health")
 
 ACTIVE_KEY = "health.active"
 RUNNING_KEY = "health.running"  # "1" while running: found still set at start-up = unclean stop
-PROBE_SECONDS = 300.0  # how often the database is asked to take a tiny write
+PROBE_SECONDS = 300.0  # how often the database is asked to take a tiny write (also a heartbeat)
+CHECKED_KEY = "health.checked_at"
+STALE_SECONDS = 3 * PROBE_SECONDS + 60  # no heartbeat for this long: the appliance is not running
 DISK_SECONDS = 60.0
 
 
@@ -46,15 +48,28 @@ def thresholds(config: HealthConfig) -> Thresholds:
     )
 
 
-def active_faults(store: Store) -> list[dict[str, Any]]:
-    """The faults in force as the running appliance last published them (for the website)."""
+def active_faults(store: Store, now: float | None = None) -> list[dict[str, Any]]:
+    """The faults in force as the running appliance last published them (for the website, which may
+    be another process), plus "stopped" when the appliance stopped, or stopped checking in."""
     try:
         faults = json.loads(store.get_setting(ACTIVE_KEY) or "[]")
+        running = store.get_setting(RUNNING_KEY)
+        checked = store.get_setting(CHECKED_KEY)
     except Exception:
         return []
     if not isinstance(faults, list):
-        return []
-    return [f for f in faults if isinstance(f, dict) and isinstance(f.get("condition"), str)]
+        faults = []
+    faults = [f for f in faults if isinstance(f, dict) and isinstance(f.get("condition"), str)]
+    now = time.time() if now is None else now
+    try:
+        last = float(checked) if checked else None
+    except ValueError:
+        last = None
+    silent = running == "1" and last is not None and now - last > STALE_SECONDS
+    if running == "0" or silent:
+        since = datetime.fromtimestamp(last if last is not None else now).astimezone()
+        faults.insert(0, {"condition": "stopped", "since": since.isoformat(timespec="seconds"), "detail": ""})
+    return faults
 
 
 class HealthWatch:
@@ -128,7 +143,8 @@ class HealthWatch:
         if self._thread is not None:
             self._thread.join(5)
         try:
-            self._store.set_settings({RUNNING_KEY: "0", ACTIVE_KEY: "[]"})
+            self._store.set_settings(
+                {RUNNING_KEY: "0", ACTIVE_KEY: "[]", CHECKED_KEY: str(int(self._clock()))})
         except Exception as exc:
             log.debug("health: cannot record the clean stop: %s", exc)
 
@@ -168,7 +184,7 @@ class HealthWatch:
 
     def _probe(self, detector: HealthDetector, now: float) -> list[Change]:
         try:
-            self._store.set_setting("health.checked_at", str(int(now)))
+            self._store.set_setting(CHECKED_KEY, str(int(now)))
         except Exception as exc:
             return detector.write(False, str(exc).splitlines()[0] if str(exc) else type(exc).__name__, now)
         return detector.write(True, "", now)

@@ -14,14 +14,27 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from callerid.alert.oled import OledAlerts, open_device
+from callerid.alert.panel import PanelAlerts
+from callerid.alert.speech import SpeechAlerts
 from callerid.appliance import Appliance, ApplianceHooks
+from callerid.config import screen_config
+from callerid.health.watch import HealthWatch, thresholds
+from callerid.model import Action
+from callerid.modem.driver import ModemDriver
+from callerid.notify.queue import CallNotifier, queue_health
+from callerid.notify.sender import NotifySender
+from callerid.notify.settings import from_config
+from callerid.outbox import Outbox
+from callerid.policy import Policy
+from callerid.sdnotify import Watchdog
+from callerid.store import Store
 
 if TYPE_CHECKING:
     from callerid.alert import AlertSink
     from callerid.config import Config
     from callerid.health.watch import HealthWatch
     from callerid.model import CallRecord
-    from callerid.notify.sender import NotifySender
     from callerid.store import Store
 
 log = logging.getLogger("callerid.runtime")
@@ -62,11 +75,6 @@ def build_runtime(
     ring_gap_seconds: float | None = None,
 ) -> Runtime:
     """Build everything `callerid run` needs; `None` switches follow the configuration."""
-    from callerid.config import screen_config
-    from callerid.modem.driver import ModemDriver
-    from callerid.policy import Policy
-    from callerid.store import Store
-
     store = Store(db_path or config.store.db, region=config.region)
     closers: list[Callable[[], None]] = []
     sinks: list[AlertSink] = []
@@ -126,7 +134,7 @@ def build_runtime(
         **gap,
     )
     appliance_ref.append(appliance)
-    if any("warn-caller" in acts for acts in config.policy.actions.values()):
+    if any(Action.WARN_CALLER in acts for acts in config.policy.actions.values()):
         _render_caller_warning(config, appliance)
 
     server = None
@@ -149,9 +157,6 @@ def build_runtime(
 
 def _notify_sender(config: Config, store: Store, closers: list[Callable[[], None]]) -> NotifySender | None:
     """The outbox and its sender thread (queued notifications are delivered even if none are set now)."""
-    from callerid.notify.sender import NotifySender
-    from callerid.notify.settings import from_config
-    from callerid.outbox import Outbox
 
     try:
         outbox = Outbox(store.path)
@@ -163,8 +168,6 @@ def _notify_sender(config: Config, store: Store, closers: list[Callable[[], None
 
 
 def _health_watch(config: Config, store: Store, sender: NotifySender | None) -> HealthWatch:
-    from callerid.health.watch import HealthWatch, thresholds
-    from callerid.notify.queue import queue_health
 
     notify = None
     if sender is not None:
@@ -178,7 +181,6 @@ def _watched_hooks(
     hooks: ApplianceHooks | None, health: HealthWatch, sender: NotifySender | None
 ) -> ApplianceHooks:
     """The caller's hooks, with the per-call listener (notifications) and the health feeders in front."""
-    from callerid.notify.queue import CallNotifier
 
     user = hooks or ApplianceHooks()
     notifier = CallNotifier(sender) if sender is not None else None
@@ -207,8 +209,6 @@ def _systemd_watchdog() -> tuple[Callable[[], None] | None, float | None]:
     """A rate-limited WATCHDOG=1 sender when systemd asked for one, else (None, None)."""
     import time
 
-    from callerid.sdnotify import Watchdog
-
     dog = Watchdog()
     if not dog.enabled:
         return None, None
@@ -234,7 +234,6 @@ def _render_caller_warning(config: Config, appliance: Appliance) -> None:
 
     def render() -> None:
         try:
-            from callerid.alert.speech import SpeechAlerts
 
             out = Path(config.speech.cache_dir).expanduser() / f"caller-warning-{language}.wav"
             out.parent.mkdir(parents=True, exist_ok=True)
@@ -256,8 +255,6 @@ def _optional_sink(what: str, build: Callable[[], Any]) -> Any:
 
 
 def _speech_sink(config: Config, health: HealthWatch | None = None) -> AlertSink:
-    from callerid.alert.speech import SpeechAlerts
-
     def on_playback(event: Any) -> None:
         if health is not None and event.phase == "finished" and event.ok is not None:
             health.sound(bool(event.ok), event.detail)
@@ -266,16 +263,12 @@ def _speech_sink(config: Config, health: HealthWatch | None = None) -> AlertSink
 
 
 def _oled_sink(config: Config) -> AlertSink:
-    from callerid.alert.oled import OledAlerts, open_device
-
     return OledAlerts(config.oled, device=open_device(config.oled))  # no I2C display: said once, skipped
 
 
 def _panel_sink(
     config: Config, appliance_ref: list[Appliance], acknowledged: list[Callable[[], None]]
 ) -> AlertSink:
-    from callerid.alert.panel import PanelAlerts
-
     def block_last() -> None:
         appliance_ref[0].block_last_flagged()
 

@@ -24,8 +24,8 @@ from callerid.config import (
 from callerid.health.detector import HealthDetector, Thresholds
 from callerid.health.watch import active_faults
 from callerid.model import CallerID
+from callerid.modem.sim import SimCall, SimulatedModem
 from callerid.runtime import build_runtime
-from callerid.sim import SimCall, SimulatedModem
 
 T = Thresholds(modem_grace=60, silent_seconds=7 * 86400, unavailable_calls=5, min_free_bytes=50 << 20)
 RED, AMBER = 17, 27

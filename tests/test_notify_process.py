@@ -16,7 +16,7 @@ from pathlib import Path
 from notify_helpers import Hook, wait_until
 
 from callerid.model import CallerID
-from callerid.sim import SimCall, SimulatedModem
+from callerid.modem.sim import SimCall, SimulatedModem
 
 SCALE = 0.05
 POLICE = "+8014190110"  # a foreign number made to look like a police line: police-lookalike

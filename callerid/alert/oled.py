@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from callerid.health.conditions import PROTECTION_OFF, short
-from callerid.model import CallRecord
+from callerid.model import Action, CallRecord, VerdictCode
 
 log = logging.getLogger("callerid.alert.oled")
 
@@ -38,24 +38,24 @@ FONT_PATHS = (
 )
 FAMILY_SECONDS = 8.0  # a trusted caller's screen, like the green light
 SHIFT_SECONDS = 60.0
-POLICE = ("police-lookalike", "police-number")
+POLICE = (VerdictCode.POLICE_LOOKALIKE, VerdictCode.POLICE_NUMBER)
 
 #: verdict -> (Japanese lines, English lines); "{number}" is the number as displayed.
 _WORDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "police": (("警察を名乗る", "電話に注意", "{number}"), ("POLICE CALL?", "BE CAREFUL", "{number}")),
     "police-blocked": (("警察を名乗る電話", "{number}", "受話器を取らないで"),
                        ("FAKE POLICE", "{number}", "DO NOT PICK UP")),
-    "blocklisted": (("拒否した番号", "{number}", "受話器を取らないで"),
+    VerdictCode.BLOCKLISTED: (("拒否した番号", "{number}", "受話器を取らないで"),
                     ("BLOCKED", "{number}", "DO NOT PICK UP")),
     "blocked": (("拒否した電話", "{number}", "受話器を取らないで"),
                 ("BLOCKED", "{number}", "DO NOT PICK UP")),
-    "international": (("海外からの電話", "{number}", "知らなければ出ない"),
+    VerdictCode.INTERNATIONAL: (("海外からの電話", "{number}", "知らなければ出ない"),
                       ("FROM ABROAD", "{number}", "CAREFUL")),
-    "withheld": (("非通知の電話", "留守電に任せて"), ("NUMBER HIDDEN", "LET IT RING")),
-    "unavailable": (("番号が出ない電話", "留守電に任せて"), ("NO NUMBER", "LET IT RING")),
-    "payphone": (("公衆電話から", "留守電に任せて"), ("PUBLIC PHONE", "LET IT RING")),
-    "invalid": (("おかしな番号", "{number}"), ("ODD NUMBER", "{number}")),
-    "allowlisted": (("登録済みの番号", "{number}"), ("TRUSTED", "{number}")),
+    VerdictCode.WITHHELD: (("非通知の電話", "留守電に任せて"), ("NUMBER HIDDEN", "LET IT RING")),
+    VerdictCode.UNAVAILABLE: (("番号が出ない電話", "留守電に任せて"), ("NO NUMBER", "LET IT RING")),
+    VerdictCode.PAYPHONE: (("公衆電話から", "留守電に任せて"), ("PUBLIC PHONE", "LET IT RING")),
+    VerdictCode.INVALID: (("おかしな番号", "{number}"), ("ODD NUMBER", "{number}")),
+    VerdictCode.ALLOWLISTED: (("登録済みの番号", "{number}"), ("TRUSTED", "{number}")),
 }
 _FAULT = {
     "off": (("保護が止まっています", "{what}", "家族に連絡を"), ("PROTECTION OFF", "{what}", "CALL FAMILY")),
@@ -88,13 +88,13 @@ def _printable(text: str) -> str:
 def screen_for(record: CallRecord, actions: frozenset[str] | Sequence[str], lang: str) -> Screen | None:
     """The screen for a call, or None when the panel would not light for it."""
     code = record.verdict.verdict
-    if "panel" not in actions or (code not in _WORDS and code not in POLICE):
+    if Action.PANEL not in actions or (code not in _WORDS and code not in POLICE):
         return None
-    blocked = "block" in actions or "block" in record.actions
+    blocked = Action.BLOCK in actions or Action.BLOCK in record.actions
     if code in POLICE:
         key = "police-blocked" if blocked else "police"
-    elif code == "blocklisted" or blocked:
-        key = "blocklisted" if code == "blocklisted" else "blocked"
+    elif code == VerdictCode.BLOCKLISTED or blocked:
+        key = VerdictCode.BLOCKLISTED if code == VerdictCode.BLOCKLISTED else "blocked"
     else:
         key = code
     number = _printable(record.verdict.display or record.caller.number or "")
@@ -208,7 +208,7 @@ class OledAlerts:
         screen = screen_for(record, actions, self.language)
         if screen is None:
             return
-        hold = FAMILY_SECONDS if record.verdict.verdict == "allowlisted" else self.hold_seconds
+        hold = FAMILY_SECONDS if record.verdict.verdict == VerdictCode.ALLOWLISTED else self.hold_seconds
         self._queue.put(("call", (screen, record, hold)))
 
     def ring(self, record: CallRecord) -> None:

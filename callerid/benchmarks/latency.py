@@ -18,6 +18,7 @@ speaker, the LED panel (gpiozero mock pins off the Pi) and the website on.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import queue
 import random
@@ -31,9 +32,15 @@ import tempfile
 import threading
 import time
 from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-from callerid.model import CallerID
+from callerid.alert.speech import SpeechAlerts, call_key
+from callerid.appliance import ApplianceHooks
+from callerid.config import Config, ModemConfig, NotifyConfig, PanelConfig, SpeechConfig, WebConfig
+from callerid.model import Action, CallerID
+from callerid.modem.sim import SimCall, SimulatedModem
+from callerid.runtime import build_runtime
 
 NULL_PLAYER = ["sh", "-c", 'exec cat "$0" >/dev/null']
 
@@ -76,9 +83,6 @@ class _Webhook:
         self._server = None
 
     def __enter__(self) -> _Webhook:
-        import json
-        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-
         hook = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -107,12 +111,6 @@ class _Webhook:
 
 
 def _measure_calls(tmp: Path, count: int, hook: _Webhook | None = None) -> list[Sample]:
-    from callerid.alert.speech import SpeechAlerts, call_key
-    from callerid.appliance import ApplianceHooks
-    from callerid.config import Config, ModemConfig, NotifyConfig, PanelConfig, SpeechConfig, WebConfig
-    from callerid.runtime import build_runtime
-    from callerid.sim import SimCall, SimulatedModem
-
     class TimedModem(SimulatedModem):
         """The simulator, noting when the write of each caller-ID record returned."""
 
@@ -162,7 +160,7 @@ def _measure_calls(tmp: Path, count: int, hook: _Webhook | None = None) -> list[
                 key = call_key(record)
                 warning_at = _wait_for(lambda key=key: started.get(key), 2.0)
                 hangup_at = None
-                if "block" in record.actions:
+                if Action.BLOCK in record.actions:
                     sim.wait_for(lambda s, n=hangups_before: len(s.hangups) > n, timeout=2)
                     hangup_at = sim.hangups[hangups_before].offhook_at
                 notified_at = None
@@ -233,8 +231,6 @@ def _pct(sorted_values: list[float], pct: float) -> float:
 
 
 def _measure_footprint(tmp: Path, idle_seconds: float) -> None:
-    from callerid.sim import SimulatedModem
-
     config = tmp / "footprint.toml"
     config.write_text(
         f'[speech]\ncache_dir = "{tmp / "speech"}"\n'

@@ -8,6 +8,16 @@ from __future__ import annotations
 
 import argparse
 
+from callerid.cli import CommandError
+from callerid.commands._common import load_config_or_fail, open_store_or_fail
+from callerid.health.watch import active_faults
+from callerid.notify.deliver import deliver
+from callerid.notify.message import test_message
+from callerid.notify.sender import CHANNEL
+from callerid.notify.settings import NotifySettings, from_config, load, mask_url
+from callerid.outbox import Outbox
+from callerid.store import Store
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("action", choices=("test", "status"),
@@ -16,10 +26,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from callerid.cli import CommandError
-    from callerid.commands._common import load_config_or_fail, open_store_or_fail
-    from callerid.notify.settings import from_config, load, mask_url
-
     config = load_config_or_fail(args.config)
     store = open_store_or_fail(args.db or config.store.db, config.region)
     try:
@@ -28,9 +34,6 @@ def run(args: argparse.Namespace) -> int:
             return _status(store, settings)
         if not settings.urls:
             raise CommandError("no notification targets: set [notify] urls in the config or use the website")
-        from callerid.notify.deliver import deliver
-        from callerid.notify.message import test_message
-
         title, body = test_message(settings.language)
         failed = 0
         for url in settings.urls:
@@ -42,18 +45,14 @@ def run(args: argparse.Namespace) -> int:
         store.close()
 
 
-def _status(store, settings) -> int:  # noqa: ANN001 - Store, NotifySettings
-    from callerid.health.watch import active_faults
-    from callerid.notify.settings import mask_url
-    from callerid.outbox import Outbox
-
+def _status(store: Store, settings: NotifySettings) -> int:
     print(f"targets: {', '.join(mask_url(u) for u in settings.urls) or 'none'}")
     print(f"verdicts: {', '.join(settings.verdicts)}")
     print(f"quiet hours: {settings.quiet_hours or 'none'}; digest: {settings.digest}; "
           f"health: {'on' if settings.health else 'off'}; language: {settings.language}")
     box = Outbox(store.path)
     try:
-        print(f"waiting to be delivered: {box.pending('notify')}")
+        print(f"waiting to be delivered: {box.pending(CHANNEL)}")
     finally:
         box.close()
     faults = active_faults(store)

@@ -6,6 +6,13 @@ import argparse
 import logging
 import signal
 
+from callerid import journal, sdnotify
+from callerid.cli import CommandError
+from callerid.commands._common import load_config_or_fail
+from callerid.config import ConfigError
+from callerid.runtime import build_runtime
+from callerid.store import StoreError
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--port", help="modem serial port (default: from config, 'auto' discovers)")
@@ -15,14 +22,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from callerid import journal, sdnotify
-    from callerid.commands._common import load_config_or_fail
-    from callerid.runtime import build_runtime
-
     journal.configure(logging.DEBUG if args.verbose else logging.INFO)
-    from callerid.cli import CommandError
-    from callerid.config import ConfigError
-    from callerid.store import StoreError
 
     config = load_config_or_fail(args.config)
     try:

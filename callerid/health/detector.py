@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from callerid.model import VerdictCode
+
 #: A restart after an unclean stop is reported, then cleared after this long running well.
 RESTART_NOTE_SECONDS = 600.0
 
@@ -82,7 +84,7 @@ class HealthDetector:
         """A screened call; `verdict` "unavailable" with no number counts towards "no-number"."""
         self._last_call = now
         self._clear("silent", now)
-        if verdict == "unavailable" and not has_number:
+        if verdict == VerdictCode.UNAVAILABLE and not has_number:
             self._unavailable_run += 1
             n = self.t.unavailable_calls
             if n and self._unavailable_run >= n:

@@ -11,16 +11,18 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
+from callerid.health import conditions
+from callerid.model import Action
 from callerid.screen import messages
 
 #: How many calls a summary lists one by one (the rest are counted).
 SUMMARY_LINES = 10
 
-_ACTIONS = {
-    "block": {"en": "hung up automatically", "ja": "自動で切断しました"},
-    "warn-household": {"en": "warned the household by voice", "ja": "音声で家の人に警告しました"},
-    "warn-caller": {"en": "warned the caller", "ja": "相手に警告を流しました"},
-    "panel": {"en": "lit the warning lamp", "ja": "警告ランプを点けました"},
+_ACTIONS = {  # in the order they are told
+    Action.BLOCK: {"en": "hung up automatically", "ja": "自動で切断しました"},
+    Action.WARN_CALLER: {"en": "warned the caller", "ja": "相手に警告を流しました"},
+    Action.WARN_HOUSEHOLD: {"en": "warned the household by voice", "ja": "音声で家の人に警告しました"},
+    Action.PANEL: {"en": "lit the warning lamp", "ja": "警告ランプを点けました"},
 }
 _NOTHING_DONE = {"en": "nothing (logged only)", "ja": "記録のみ"}
 _ABSENCE = {
@@ -173,7 +175,7 @@ def call_message(item: Mapping[str, Any], lang: str, link: str | None) -> tuple[
 
 
 def _done(actions: Sequence[str], lang: str) -> str:
-    said = [_ACTIONS[a][lang] for a in ("block", "warn-caller", "warn-household", "panel") if a in actions]
+    said = [words[lang] for action, words in _ACTIONS.items() if action in actions]
     if not said:
         return _NOTHING_DONE[lang]
     return (", " if lang == "en" else "、").join(said)
@@ -187,8 +189,8 @@ def summary_message(items: Sequence[Mapping[str, Any]], lang: str, link: str | N
     lines = [word("summary_intro", lang)]
     for item, when in list(zip(items, times, strict=True))[:SUMMARY_LINES]:
         line = f"- {when}  {number_text(item, lang)}  {verdict_text(str(item.get('verdict') or ''), lang)}"
-        if "block" in (item.get("actions") or ()):
-            line += f" ({_ACTIONS['block'][lang]})"
+        if Action.BLOCK in (item.get("actions") or ()):
+            line += f" ({_ACTIONS[Action.BLOCK][lang]})"
         url = call_link(link, item.get("id"))
         lines.append(line + (f"  {url}" if url else ""))
     if len(items) > SUMMARY_LINES:
@@ -200,18 +202,16 @@ def summary_message(items: Sequence[Mapping[str, Any]], lang: str, link: str | N
 
 def health_message(item: Mapping[str, Any], lang: str, link: str | None) -> tuple[str, str]:
     """(title, body) for a fault raised or cleared; the explanation comes from callerid.health."""
-    from callerid.health.conditions import explain, title
-
     lang = _lang(lang)
     code = str(item.get("condition") or "")
-    what = title(code, lang)
+    what = conditions.title(code, lang)
     since = time_text(item.get("since"), lang)
     if item.get("state") == "off":
         subject = word("health_off_title", lang, what=what)
         lines = [word("health_off", lang, at=time_text(item.get("time"), lang), since=since)]
     else:
         subject = word("health_on_title", lang, what=what)
-        lines = [word("health_on", lang, since=since), explain(code, lang)]
+        lines = [word("health_on", lang, since=since), conditions.explain(code, lang)]
         if item.get("detail"):
             lines.append(clean(item.get("detail"), 200))
     if link:
@@ -221,8 +221,6 @@ def health_message(item: Mapping[str, Any], lang: str, link: str | None) -> tupl
 
 def digest_message(item: Mapping[str, Any], lang: str, link: str | None) -> tuple[str, str]:
     """(title, body) for the daily or weekly summary."""
-    from callerid.health.conditions import title as condition_title
-
     lang = _lang(lang)
     counts = {k: int(item.get(k) or 0) for k in ("calls", "flagged", "blocked")}
     period = word("digest_weekly" if item.get("period") == "weekly" else "digest_daily", lang)
@@ -240,7 +238,7 @@ def digest_message(item: Mapping[str, Any], lang: str, link: str | None) -> tupl
     faults = item.get("health") or []
     if faults:
         lines.append(word("digest_health_bad", lang))
-        lines.extend(f"- {condition_title(str(code), lang)}" for code in faults)
+        lines.extend(f"- {conditions.title(str(code), lang)}" for code in faults)
     else:
         lines.append(word("digest_health_ok", lang))
     if link:

@@ -11,6 +11,7 @@ from collections.abc import Collection
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from callerid.model import Action
 from callerid.notify.message import call_item
 from callerid.notify.sender import CHANNEL
 
@@ -31,8 +32,8 @@ class CallNotifier:
         settings = self._sender.settings()
         if not settings.enabled:
             return False
-        return (record.verdict.verdict in settings.verdicts or "notify" in requested
-                or "notify" in record.actions)
+        return (record.verdict.verdict in settings.verdicts or Action.NOTIFY in requested
+                or Action.NOTIFY in record.actions)
 
     def __call__(self, record: CallRecord, requested: Collection[str] = ()) -> tuple[str, ...]:
         """Queue `record` (`requested`: the policy's actions); ("notify",) when it is on its way.
@@ -45,7 +46,7 @@ class CallNotifier:
                 return ()
             key = f"call:{record.id}" if record.id is not None else f"call-at:{record.received_at}"
             self._sender.outbox.put(CHANNEL, key, call_item(record))
-            return ("notify",)
+            return (Action.NOTIFY,)
         except Exception:  # the outbox refuses writes: the call itself is unaffected
             log.exception("could not queue the notification for a call")
             return ()

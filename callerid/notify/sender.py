@@ -23,6 +23,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from callerid.model import Action
 from callerid.notify import message
 from callerid.notify.deliver import Delivery, deliver
 from callerid.notify.settings import NotifySettings, load, next_digest, quiet_until
@@ -33,7 +34,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("callerid.notify")
 
-CHANNEL = "notify"
+CHANNEL = Action.NOTIFY.value  # the outbox channel is named after the policy's action
 FLOOD_WINDOW = 60.0
 MAX_WAIT = 60.0  # re-read the settings (the website may change them) at least this often
 SETTINGS_TTL = 5.0

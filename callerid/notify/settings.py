@@ -13,6 +13,8 @@ from dataclasses import dataclass, replace
 from datetime import datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 
+from callerid.config import DEFAULT_NOTIFY_VERDICTS
+
 if TYPE_CHECKING:
     from callerid.config import Config, NotifyConfig
     from callerid.store import Store
@@ -34,7 +36,7 @@ KEYS = {
 @dataclass(frozen=True)
 class NotifySettings:
     urls: tuple[str, ...] = ()
-    verdicts: tuple[str, ...] = ("blocklisted", "police-lookalike", "police-number")
+    verdicts: tuple[str, ...] = DEFAULT_NOTIFY_VERDICTS
     quiet_hours: str | None = None
     language: str = "ja"
     link: str | None = None

@@ -20,7 +20,10 @@ from callerid.health.watch import active_faults
 from callerid.model import VERDICT_CODES
 from callerid.notify import message
 from callerid.notify.deliver import check_url, deliver
+from callerid.notify.message import verdict_text
+from callerid.notify.sender import CHANNEL
 from callerid.notify.settings import from_config, load, mask_url, save
+from callerid.outbox import Outbox
 from callerid.web.state import state
 
 log = logging.getLogger("callerid.web")
@@ -145,17 +148,13 @@ def page() -> str:
     settings = _settings()
     pending = 0
     try:
-        from callerid.outbox import Outbox
-
         box = Outbox(state().store.path)
         try:
-            pending = box.pending("notify")
+            pending = box.pending(CHANNEL)
         finally:
             box.close()
     except Exception:
         pending = 0
-    from callerid.screen.messages import verdict_text
-
     return render_template(
         "notify_settings.html",
         targets=[mask_url(u) for u in settings.urls],

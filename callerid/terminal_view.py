@@ -14,7 +14,8 @@ import unicodedata
 from collections.abc import Callable
 from typing import TextIO
 
-from callerid.model import Advice, CallRecord
+from callerid.alert import NOTHING_STARTED, QuietSink
+from callerid.model import Absence, Action, Advice, CallRecord
 from callerid.screen.messages import verdict_text
 
 _COLOURS = {
@@ -34,7 +35,7 @@ def printable(text: str | None, limit: int = 60) -> str:
     return cleaned if len(cleaned) <= limit else cleaned[: limit - 1] + "…"
 
 
-class TerminalView:
+class TerminalView(QuietSink):
     """Prints each call, its verdict, reasons and actions; optionally the panel's state line."""
 
     def __init__(
@@ -51,14 +52,13 @@ class TerminalView:
         self._panel_line = panel_line
         self._lock = threading.Lock()
 
-    def start(self) -> None:
-        """Nothing to prepare."""
-
-    def incoming(self, record: CallRecord, actions: frozenset[str]) -> None:
+    def incoming(self, record: CallRecord, actions: frozenset[Action]) -> frozenset[Action]:
+        """Print the call; a view starts no action."""
         verdict = record.verdict
         caller = record.caller
-        shown = caller.number or {"P": "withheld (P)", "O": "unavailable (O)", "C": "payphone (C)",
-                                  "S": "unavailable (S)"}.get(caller.absence or "", "no caller ID")
+        shown = caller.number or (
+            f"{Absence.word_for(caller.absence)} ({caller.absence})" if caller.absence else "no caller ID"
+        )
         colour = _COLOURS.get(verdict.action, "") if self._colour else ""
         reset = _RESET if colour else ""
         lines = [
@@ -77,15 +77,7 @@ class TerminalView:
         with self._lock:
             self._out.write("\n".join(lines) + "\n")
             self._out.flush()
-
-    def ring(self, record: CallRecord) -> None:
-        """Rings are not news in the view; the speaker repeats its warning."""
-
-    def ended(self, record: CallRecord) -> None:
-        """Nothing to clear."""
-
-    def close(self) -> None:
-        """Nothing to release."""
+        return NOTHING_STARTED
 
 
 def _headline(code: str, language: str) -> str:

@@ -29,6 +29,7 @@ from typing import Any, Protocol
 
 from callerid.alert import NOTHING_STARTED
 from callerid.model import Action, CallRecord, VerdictCode
+from callerid.terminal import clip, printable
 
 log = logging.getLogger("callerid.alert.panel")
 
@@ -299,7 +300,7 @@ class PanelAlerts:
             if latched is not None:
                 number = latched.caller.number
                 shown = (latched.verdict.display or number) if number else _absence(latched)
-                text += f" | unacknowledged: {latched.verdict.verdict} {_printable(shown)}"
+                text += f" | unacknowledged: {latched.verdict.verdict} {clip(printable(shown), 32)}"
             if self._opened and self.factory is not None and is_mock(self.factory):
                 text += " | mock pins"
             press = f"press=acknowledge, hold {self.long_press_seconds:g}s=block last flagged"
@@ -396,11 +397,6 @@ class PanelAlerts:
 def _absence(record: CallRecord) -> str:
     """A call without a number: the absence code the line sent (the verdict already names it)."""
     return f"({record.caller.absence})" if record.caller.absence else "(no number)"
-
-
-def _printable(text: str) -> str:
-    """The caller controls the number field: keep the terminal line one safe line."""
-    return "".join(ch if ch.isprintable() else "?" for ch in text)[:32]
 
 
 def _report(callback: Callable[[], None] | None, what: str) -> None:

@@ -26,7 +26,7 @@ from callerid.model import CallerID, ListKind
 from callerid.modem.driver import RING_GAP_SECONDS
 from callerid.modem.number_display import CAR_MAX_INTERVAL
 from callerid.modem.sim import SimCall, SimulatedModem
-from callerid.terminal_view import TerminalView, printable
+from callerid.terminal_view import TerminalView, fit
 
 if TYPE_CHECKING:
     from callerid.config import Config
@@ -210,7 +210,7 @@ def _show_log(runtime: Runtime, db: Path) -> None:
     print(f"\n=== The call log (also: callerid log --db {db})")
     for record in reversed(runtime.store.calls(limit=50)):
         shown = record.caller.number or f"({record.caller.absence or '-'})"
-        print(f"  {record.received_at}  {printable(shown, 16):<16} {record.verdict.verdict:<17} "
+        print(f"  {record.received_at}  {fit(shown, 16):<16} {record.verdict.verdict:<17} "
               f"{', '.join(record.actions) or '-'}")
 
 

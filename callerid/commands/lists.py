@@ -12,11 +12,11 @@ import argparse
 import sys
 
 from callerid.cli import CommandError
-from callerid.commands._terminal import printable, table
 from callerid.commands.log import open_store
 from callerid.listcsv import read_csv, write_csv
 from callerid.model import ListKind
 from callerid.store import StoreError
+from callerid.terminal import printable, table
 
 ACTIONS = ("add", "remove", "show", "import", "export")
 

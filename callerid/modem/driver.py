@@ -32,32 +32,17 @@ from callerid.modem.link import LinkLost, ModemLink, Stopping
 from callerid.modem.number_display import CAPTURE_SECONDS, CAR_MAX_INTERVAL, CarDetector, decode_capture
 from callerid.modem.number_display import capture as capture_number_display
 from callerid.modem.number_display import enabled as number_display_enabled
+from callerid.modem.probe import ModemError, open_serial, probe
 from callerid.modem.profiles import GENERIC, ModemProfile, get_profile
 from callerid.modem.session import CALLER_ID_VALUES, initialise
 from callerid.modem.voice import VoiceError, enter_voice, leave_voice, play
 
 log = logging.getLogger(__name__)
 
-BAUD_RATE = 115200  # USB CDC modems ignore it; the pty does too
 #: Silence on the line (no ring, no caller ID) after which a call is over: Japanese ringing is
 #: 1 s on / 2 s off, North American 2 s on / 4 s off. The one rule for "the call is over": the
 #: appliance follows the driver's CallEnded and keeps no timer of its own.
 RING_GAP_SECONDS = 7.0
-
-
-class ModemError(Exception):
-    """A one-line reason the modem could not be reached or identified."""
-
-
-def open_serial(path: str, write_timeout: float):  # noqa: ANN201 - serial.Serial
-    """Open a modem port raw, 8N1, non-blocking, exclusively (ModemManager and friends stay out)."""
-    import serial
-
-    try:
-        return serial.Serial(path, baudrate=BAUD_RATE, timeout=0, write_timeout=write_timeout, exclusive=True)
-    except (serial.SerialException, OSError, ValueError) as exc:
-        reason = os.strerror(exc.errno) if getattr(exc, "errno", None) else str(exc)
-        raise LinkLost(f"cannot open {path}: {reason}") from exc
 
 
 class ModemDriver:
@@ -469,57 +454,6 @@ class ModemDriver:
             return None
 
 
-class _ProbeListener:
-    """Collects what the modem prints during a probe; nothing is running a stream then."""
-
-    def __init__(self) -> None:
-        self.lines: list[str] = []
-
-    def on_line(self, line: str, now: float) -> None:
-        self.lines.append(line)
-
-    def next_timer(self) -> float | None:
-        return None
-
-    def run_timers(self, now: float) -> None:
-        return None
-
-    def stop_requested(self) -> bool:
-        return False
-
-
-def probe(
-    port: str,
-    *,
-    profile: str = "auto",
-    country_code: str | None = "00",
-    caller_id_mode: str = "text",
-    timeout: float = 3.0,
-    discovery_root: str = "/",
-) -> ModemInfo:
-    """Open `port`, run the init sequence trying every caller-ID command, close; ModemError if no modem."""
-    link = None
-    try:
-        serial_port = open_serial(port, timeout)
-        link = ModemLink(serial_port, _ProbeListener(), name=port)
-        usb_id, _ = usb_info(os.path.realpath(port), discovery_root)
-        _, info = initialise(
-            link,
-            profile=profile,
-            usb_id=usb_id,
-            country_code=country_code,
-            caller_id_mode=caller_id_mode,
-            timeout=timeout,
-            try_all=True,
-        )
-        return info
-    except LinkLost as exc:
-        raise ModemError(str(exc)) from None
-    finally:
-        if link is not None:
-            link.close()
-
-
 def _default_stream_factory(quiet_seconds: float) -> Callable[[], Any]:
     def make() -> Any:
         return CallerIDStream(quiet_seconds=quiet_seconds)
@@ -527,4 +461,4 @@ def _default_stream_factory(quiet_seconds: float) -> Callable[[], Any]:
     return make
 
 
-__all__ = ["BAUD_RATE", "RING_GAP_SECONDS", "ModemDriver", "ModemError", "open_serial", "probe"]
+__all__ = ["RING_GAP_SECONDS", "ModemDriver"]

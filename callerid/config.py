@@ -22,7 +22,16 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
-from callerid.model import VERDICT_CODES, Action, VerdictCode
+from callerid.config_checks import LANGUAGES, Check
+from callerid.config_checks import Invalid as _Invalid
+from callerid.config_checks import boolean as _boolean
+from callerid.config_checks import choice as _choice
+from callerid.config_checks import integer as _integer
+from callerid.config_checks import number as _number
+from callerid.config_checks import show as _show
+from callerid.config_checks import string as _string
+from callerid.config_outputs import OUTPUT_SECTIONS, HealthConfig, NotifyConfig, OledConfig
+from callerid.model import VERDICT_CODES
 from callerid.modem.profiles import PROFILES
 from callerid.policy import DEFAULT_ACTIONS, PolicyError, validate_actions
 from callerid.screen.engine import ScreenConfig
@@ -45,7 +54,6 @@ T35_COUNTRY_CODES: Mapping[str, str] = MappingProxyType(
     }
 )  # fmt: skip
 
-LANGUAGES = ("ja", "en")
 
 
 class ConfigError(Exception):
@@ -161,52 +169,6 @@ class WebConfig:
     language: str = "auto"  # auto: the browser's Accept-Language
 
 
-#: Verdicts that reach the family by default: the ones that mean fraud (DESIGN.md).
-DEFAULT_NOTIFY_VERDICTS = (VerdictCode.BLOCKLISTED, VerdictCode.POLICE_LOOKALIKE, VerdictCode.POLICE_NUMBER)
-#: The [notify] table is named after the policy's action.
-NOTIFY_SECTION = Action.NOTIFY.value
-
-
-@dataclass(frozen=True)
-class NotifyConfig:
-    """Family notifications (callerid.notify); the website's settings, when saved, take precedence."""
-
-    urls: tuple[str, ...] = ()  # apprise URLs: secrets, never logged or shown in full
-    verdicts: tuple[str, ...] = DEFAULT_NOTIFY_VERDICTS
-    quiet_hours: str | None = None  # "22:00-07:00": held, then sent as one message when they end
-    language: str = "ja"
-    link: str | None = None  # the website's address for call links; None: http://callerid.local:PORT
-    health: bool = True  # also tell the family when protection stops and when it is back
-    digest: str = "off"  # off | daily | weekly (Mondays)
-    digest_time: str = "08:00"
-    flood_limit: int = 1  # calls sent one by one per minute; the rest of that minute: one summary
-    retry_first_seconds: float = 5.0
-    retry_max_seconds: float = 300.0
-
-
-@dataclass(frozen=True)
-class HealthConfig:
-    """When the appliance says that protection is off (callerid.health)."""
-
-    modem_grace_seconds: float = 60.0  # modem missing or not answering longer than this
-    silent_days: float = 7.0  # no call at all for this many days (0: never)
-    unavailable_calls: int = 5  # this many calls in a row without a number (0: never)
-    min_free_mb: int = 50  # free space left for the call log
-
-
-@dataclass(frozen=True)
-class OledConfig:
-    """The optional I2C text display (callerid.alert.oled)."""
-
-    enabled: bool = False
-    driver: str = "ssd1306"  # ssd1306 | sh1106
-    i2c_port: int = 1
-    address: int = 0x3C
-    rotate: int = 0  # quarter turns
-    language: str = "ja"
-    hold_minutes: float = 30.0  # a flagged call stays shown this long unless acknowledged (burn-in)
-
-
 @dataclass(frozen=True)
 class Config:
     region: str = "JP"
@@ -237,68 +199,6 @@ class Config:
 
 
 # --------------------------------------------------------------------------- validators
-
-Check = Callable[[Any], Any]
-
-
-class _Invalid(ValueError):
-    """A value problem, before the file and key are attached."""
-
-
-def _show(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 40 else text[:37] + "..."
-
-
-def _boolean(value: Any) -> bool:
-    if not isinstance(value, bool):
-        raise _Invalid(f"must be true or false, not {_show(value)}")
-    return value
-
-
-def _number(low: float, high: float) -> Check:
-    def check(value: Any) -> float:
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise _Invalid(f"must be a number from {low:g} to {high:g}, not {_show(value)}")
-        if not low <= value <= high:
-            raise _Invalid(f"must be from {low:g} to {high:g}, not {value:g}")
-        return float(value)
-
-    return check
-
-
-def _integer(low: int, high: int, *, allow_false: bool = False) -> Check:
-    def check(value: Any) -> int | None:
-        if allow_false and value is False:
-            return None
-        if isinstance(value, bool) or not isinstance(value, int):
-            extra = " (or false for none)" if allow_false else ""
-            raise _Invalid(f"must be a whole number from {low} to {high}{extra}, not {_show(value)}")
-        if not low <= value <= high:
-            raise _Invalid(f"must be from {low} to {high}, not {value}")
-        return value
-
-    return check
-
-
-def _choice(*choices: str) -> Check:
-    def check(value: Any) -> str:
-        if value not in choices:
-            hint = difflib.get_close_matches(str(value), choices, n=1) if isinstance(value, str) else []
-            did = f" (did you mean {hint[0]!r}?)" if hint else ""
-            raise _Invalid(f"must be one of {', '.join(repr(c) for c in choices)}, not {_show(value)}{did}")
-        return value
-
-    return check
-
-
-def _string(value: Any) -> str:
-    if not isinstance(value, str) or not value.strip():
-        raise _Invalid(f"must be a non-empty string, not {_show(value)}")
-    if any(ord(c) < 32 for c in value):
-        raise _Invalid("must not contain control characters")
-    return value.strip()
-
 
 def _region(value: Any) -> str:
     if not isinstance(value, str) or not re.fullmatch(r"[A-Za-z]{2}", value):
@@ -348,65 +248,6 @@ def _token(value: Any) -> str:
             "e.g. from: python3 -c 'import secrets; print(secrets.token_urlsafe())'"
         )
     return text
-
-
-def _string_list(value: Any) -> tuple[str, ...]:
-    if not isinstance(value, list):
-        raise _Invalid(f"must be a list of strings, e.g. [\"...\"], not {_show(type(value).__name__)}")
-    out = []
-    for item in value:
-        if not isinstance(item, str) or not item.strip():
-            raise _Invalid("must be a list of non-empty strings")
-        if any(ord(c) < 32 for c in item):
-            raise _Invalid("must not contain control characters")
-        out.append(item.strip())
-    return tuple(out)
-
-
-def _notify_urls(value: Any) -> tuple[str, ...]:
-    urls = _string_list(value)
-    for number, url in enumerate(urls, 1):
-        if "://" not in url:  # never quote the URL itself: it carries tokens and passwords
-            raise _Invalid(f"entry {number} is not an apprise URL (scheme://...)")
-    return urls
-
-
-def _verdict_list(value: Any) -> tuple[str, ...]:
-    codes = _string_list(value)
-    for code in codes:
-        if code not in VERDICT_CODES:
-            hint = difflib.get_close_matches(code, [str(c) for c in VERDICT_CODES], n=1)
-            did = f" (did you mean {hint[0]!r}?)" if hint else ""
-            raise _Invalid(f"unknown verdict {code!r}{did}")
-    return tuple(VerdictCode(code) for code in codes)
-
-
-_HHMM = r"([01]?[0-9]|2[0-3]):([0-5][0-9])"
-
-
-def _clock_time(value: Any) -> str:
-    if not isinstance(value, str) or not re.fullmatch(_HHMM, value.strip()):
-        raise _Invalid(f"must be a time of day such as \"08:00\", not {_show(value)}")
-    hours, minutes = value.strip().split(":")
-    return f"{int(hours):02d}:{minutes}"
-
-
-def _quiet_hours(value: Any) -> str | None:
-    if value is False or value == "":
-        return None
-    if not isinstance(value, str) or not re.fullmatch(rf"\s*{_HHMM}\s*-\s*{_HHMM}\s*", value):
-        raise _Invalid(f"must be a range such as \"22:00-07:00\" (or false), not {_show(value)}")
-    start, end = (_clock_time(part.strip()) for part in value.split("-"))
-    if start == end:
-        raise _Invalid("start and end are the same time")
-    return f"{start}-{end}"
-
-
-def _link(value: Any) -> str:
-    text = _string(value)
-    if not re.fullmatch(r"https?://[^\s/]+(/\S*)?", text):
-        raise _Invalid(f"must be the website address like \"http://callerid.local:8080\", not {_show(value)}")
-    return text.rstrip("/")
 
 
 def _path(*, must_exist: bool = False) -> Callable[[Any, Path | None], str]:
@@ -474,43 +315,7 @@ _SECTIONS: dict[str, tuple[type, dict[str, Any]]] = {
             "language": _choice("auto", *LANGUAGES),
         },
     ),
-    NOTIFY_SECTION: (
-        NotifyConfig,
-        {
-            "urls": _notify_urls,
-            "verdicts": _verdict_list,
-            "quiet_hours": _quiet_hours,
-            "language": _choice(*LANGUAGES),
-            "link": _link,
-            "health": _boolean,
-            "digest": _choice("off", "daily", "weekly"),
-            "digest_time": _clock_time,
-            "flood_limit": _integer(1, 100),
-            "retry_first_seconds": _number(0.05, 3600),
-            "retry_max_seconds": _number(0.05, 86400),
-        },
-    ),
-    "health": (
-        HealthConfig,
-        {
-            "modem_grace_seconds": _number(0.5, 86400),
-            "silent_days": _number(0, 365),
-            "unavailable_calls": _integer(0, 1000),
-            "min_free_mb": _integer(0, 100_000),
-        },
-    ),
-    "oled": (
-        OledConfig,
-        {
-            "enabled": _boolean,
-            "driver": _choice("ssd1306", "sh1106"),
-            "i2c_port": _integer(0, 20),
-            "address": _integer(0x03, 0x77),
-            "rotate": _integer(0, 3),
-            "language": _choice(*LANGUAGES),
-            "hold_minutes": _number(0, 1440),
-        },
-    ),
+    **OUTPUT_SECTIONS,
 }
 _TOP_LEVEL: dict[str, Check] = {"region": _region, "language": _choice(*LANGUAGES)}
 _ALL_TOP = (*_TOP_LEVEL, *_SECTIONS, "policy")
@@ -555,7 +360,8 @@ def _build(data: Mapping[str, Any], source: str, base: Path | None) -> Config:
                 values[key] = check(value, base) if key in ("db", "extra_csv", "cache_dir") else check(value)
             except _Invalid as exc:
                 raise fail(dotted, str(exc)) from None
-        if name in ("speech", NOTIFY_SECTION, "oled") and "language" not in values and "language" in top:
+        household_language = ("speech", "oled", _section_of(NotifyConfig))
+        if name in household_language and "language" not in values and "language" in top:
             values["language"] = top["language"]  # speak the household's language unless told otherwise
         sections[name] = cls(**values)
     _check_pins(sections[_section_of(PanelConfig)], fail)

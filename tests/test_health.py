@@ -12,6 +12,7 @@ from gpiozero.pins.mock import MockFactory
 from notify_helpers import Hook, wait_until
 
 from callerid.alert.panel import PanelAlerts
+from callerid.appliance import build_runtime
 from callerid.config import (
     Config,
     HealthConfig,
@@ -25,7 +26,6 @@ from callerid.health.detector import HealthDetector, Thresholds
 from callerid.health.watch import active_faults
 from callerid.model import CallerID
 from callerid.modem.sim import SimCall, SimulatedModem
-from callerid.runtime import build_runtime
 
 T = Thresholds(modem_grace=60, silent_seconds=7 * 86400, unavailable_calls=5, min_free_bytes=50 << 20)
 RED, AMBER = 17, 27
@@ -131,26 +131,22 @@ class Running:
     """build_runtime + appliance thread, closed on the way out."""
 
     def __init__(self, config: Config, port: str, db: Path) -> None:
-        import threading
-
         self.runtime = build_runtime(config, port=port, db_path=str(db),
                                      driver_options={"backoff_initial": 0.05, "backoff_max": 0.2,
                                                      "command_timeout": 0.3},
                                      ring_gap_seconds=0.6)
-        self.runtime.appliance.start()
-        self.thread = threading.Thread(target=self.runtime.appliance.run, daemon=True)
-        self.thread.start()
+        self.runtime.start_in_thread()
 
     @property
     def panel(self) -> PanelAlerts:
-        return next(s for s in self.runtime.appliance._sinks if isinstance(s, PanelAlerts))
+        assert self.runtime.panel is not None
+        return self.runtime.panel
 
     def faults(self) -> list[str]:
         return [f["condition"] for f in active_faults(self.runtime.store)]
 
     def close(self) -> None:
-        self.runtime.appliance.stop()
-        self.thread.join(5)
+        self.runtime.stop()
         self.runtime.close()
 
 

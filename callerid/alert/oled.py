@@ -24,6 +24,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from callerid.alert import NOTHING_STARTED
 from callerid.health.conditions import PROTECTION_OFF, short
 from callerid.model import Action, CallRecord, VerdictCode
 
@@ -204,12 +205,13 @@ class OledAlerts:
             self._thread = threading.Thread(target=self._run, name="callerid-oled", daemon=True)
             self._thread.start()
 
-    def incoming(self, record: CallRecord, actions: frozenset[str]) -> None:
+    def incoming(self, record: CallRecord, actions: frozenset[Action]) -> frozenset[Action]:
+        """Queue the call's screen; starts no action of its own (it shows what the panel shows)."""
         screen = screen_for(record, actions, self.language)
-        if screen is None:
-            return
-        hold = FAMILY_SECONDS if record.verdict.verdict == VerdictCode.ALLOWLISTED else self.hold_seconds
-        self._queue.put(("call", (screen, record, hold)))
+        if screen is not None:
+            hold = FAMILY_SECONDS if record.verdict.verdict == VerdictCode.ALLOWLISTED else self.hold_seconds
+            self._queue.put(("call", (screen, record, hold)))
+        return NOTHING_STARTED
 
     def ring(self, record: CallRecord) -> None:
         pass
@@ -218,7 +220,13 @@ class OledAlerts:
         pass  # the screen stays, like the panel's light, until acknowledged or `hold_minutes` pass
 
     def acknowledge(self, record: CallRecord | None = None) -> None:
+        """The household saw it (the panel's button): dark again, or the fault screen."""
         self._queue.put(("ack", record))
+
+    def blocked(self, record: CallRecord | None) -> None:
+        """The caller went on the block list (the button held): the warning has done its work."""
+        if record is not None:
+            self._queue.put(("ack", record))
 
     def fault(self, conditions: Sequence[str]) -> None:
         self._queue.put(("fault", tuple(conditions)))

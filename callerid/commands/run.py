@@ -7,10 +7,10 @@ import logging
 import signal
 
 from callerid import journal, sdnotify
+from callerid.appliance import build_runtime
 from callerid.cli import CommandError
 from callerid.commands._common import load_config_or_fail
 from callerid.config import ConfigError
-from callerid.runtime import build_runtime
 from callerid.store import StoreError
 
 

@@ -201,11 +201,6 @@ class HealthWatch:
                             f" ({change.detail})" if change.detail else "")
             else:
                 log.warning("back to normal: %s", title(change.condition, "en"))
-            if self._notify is not None:
-                try:
-                    self._notify(change.condition, change.active, change.since, change.detail)
-                except Exception:
-                    log.exception("health: could not queue the notification")
         faults = sorted(detector.active.values(), key=lambda f: order(f.condition))
         published = [
             {"condition": f.condition, "since": datetime.fromtimestamp(f.since).astimezone().isoformat(
@@ -225,6 +220,12 @@ class HealthWatch:
                 show(codes)
             except Exception:
                 log.exception("health: %s could not show the fault", type(sink).__name__)
+        for change in changes:  # last: by the time the family reads it, the banner says it too
+            if self._notify is not None:
+                try:
+                    self._notify(change.condition, change.active, change.since, change.detail)
+                except Exception:
+                    log.exception("health: could not queue the notification")
 
 
 def _free_bytes(store: Store) -> int | None:

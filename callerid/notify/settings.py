@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 
-from callerid.config import DEFAULT_NOTIFY_VERDICTS
+from callerid.config_outputs import DEFAULT_NOTIFY_VERDICTS
 
 if TYPE_CHECKING:
     from callerid.config import Config, NotifyConfig

@@ -567,17 +567,17 @@ class SimulatedModem:
             return
         import numpy as np
 
-        from callerid.decode import fsk_mod
+        from callerid.transmit import modulator
 
         call = handle.call
         rate = self.profile.sample_rate
-        audio = fsk_mod.caller_audio(call.caller, "ntt", rate, level_dbfs=call.nd_level_dbfs)
+        audio = modulator.caller_audio(call.caller, "ntt", rate, level_dbfs=call.nd_level_dbfs)
         audio = np.concatenate([audio, np.zeros(rate // 2)])  # the line goes quiet after the burst
         if call.nd_snr_db is not None:
             power = 10 ** (call.nd_level_dbfs / 10) / 2
             noise = np.random.default_rng(self._random.getrandbits(32))
             audio = audio + noise.normal(0.0, np.sqrt(power / 10 ** (call.nd_snr_db / 10)), len(audio))
-        self._rx_source.extend(fsk_mod.to_pcm(audio, 1))
+        self._rx_source.extend(modulator.to_pcm(audio, 1))
         handle.caller_id_sent = "ntt-audio"
         handle.caller_id_sent_at = time.monotonic()
 
@@ -595,7 +595,7 @@ class SimulatedModem:
         mode = handle.call.mode or self._cid_mode
         if self._cid_mode is None or mode is None:
             return  # caller ID not enabled: this modem prints RING only
-        from callerid.decode import encode
+        from callerid.transmit import encode
 
         caller = handle.call.caller
         if mode == "text":
@@ -679,7 +679,7 @@ class SimulatedModem:
 
 def _encode_message(caller: CallerID, message: str | None) -> bytes:
     """The binary caller-ID message a modem in hex mode would print, by encoding name."""
-    from callerid.decode import encode
+    from callerid.transmit import encode
 
     kind = message or (caller.format if caller.format in ("sdmf", "mdmf", "etsi", "ntt") else "mdmf")
     if kind == "sdmf":

@@ -9,9 +9,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from callerid.decode import mdmf
-from callerid.decode.encode import encode_etsi, encode_mdmf, encode_sdmf
 from callerid.decode.hexline import decode_hex
 from callerid.model import CallerID
+from callerid.transmit.encode import encode_etsi, encode_mdmf, encode_sdmf
 
 DATA = Path(__file__).parent / "data"
 

@@ -9,8 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from callerid.decode import ntt
-from callerid.decode.encode import encode_ntt
 from callerid.model import CallerID
+from callerid.transmit.encode import encode_ntt
 
 DATA = Path(__file__).parent / "data"
 

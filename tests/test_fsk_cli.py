@@ -12,9 +12,10 @@ import numpy as np
 import pytest
 
 from callerid.cli import main
-from callerid.decode import fsk, fsk_mod
-from callerid.decode.encode import encode_etsi, encode_mdmf, encode_ntt
+from callerid.decode import fsk
 from callerid.model import CallerID
+from callerid.transmit import modulator
+from callerid.transmit.encode import encode_etsi, encode_mdmf, encode_ntt
 from callerid.wavfile import WavError, iter_wav, pcm_to_float, read_wav, wav_info
 
 NTT_CALLER = CallerID("ntt", number="0335814321", date="1125", time="0930")
@@ -23,7 +24,7 @@ ETSI_CALLER = CallerID("etsi", number="01632960001", date="0101", time="0000")
 
 
 def write_wav(path: Path, samples: np.ndarray, rate: int, width: int, channels: int = 1) -> Path:
-    pcm = np.frombuffer(fsk_mod.to_pcm(samples, width), dtype=np.uint8 if width == 1 else "<i2")
+    pcm = np.frombuffer(modulator.to_pcm(samples, width), dtype=np.uint8 if width == 1 else "<i2")
     if channels == 2:
         pcm = np.stack([pcm, pcm], axis=1).reshape(-1)
     with wave.open(str(path), "wb") as wav:
@@ -38,11 +39,11 @@ def call_audio(rate: int) -> np.ndarray:
     gap = np.zeros(int(0.25 * rate))
     parts = [
         gap,
-        fsk_mod.modulate(encode_ntt(NTT_CALLER), "ntt", rate),
+        modulator.modulate(encode_ntt(NTT_CALLER), "ntt", rate),
         gap,
-        fsk_mod.modulate(encode_mdmf(BELL_CALLER), "bell202", rate),
+        modulator.modulate(encode_mdmf(BELL_CALLER), "bell202", rate),
         gap,
-        fsk_mod.modulate(encode_etsi(ETSI_CALLER), "v23", rate),
+        modulator.modulate(encode_etsi(ETSI_CALLER), "v23", rate),
         gap,
     ]
     x = np.concatenate(parts)

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from callerid.cli import main
-from callerid.decode.encode import encode_etsi, encode_mdmf, encode_ntt, encode_sdmf
 from callerid.model import CallerID
+from callerid.transmit.encode import encode_etsi, encode_mdmf, encode_ntt, encode_sdmf
 
 DATA = Path(__file__).parent / "data"
 KEYS = ["format", "number", "name", "absence", "date", "time", "checksum_ok"]

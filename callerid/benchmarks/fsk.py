@@ -2,7 +2,7 @@
 
 Method (also in docs/fsk.md):
 - For each standard (Bell 202 / Bellcore MDMF, V.23 / ETSI, V.23 / NTT Number Display), random
-  caller records (numbers, names, dates) are encoded by `callerid.decode.encode` and turned into
+  caller records (numbers, names, dates) are encoded by `callerid.transmit.encode` and turned into
   audio by spandsp's own transmitter (adsi_tx: its preambles, levels and stop bits), at 8 kHz,
   with 0.25 s of silence before and after.
 - White Gaussian noise is added over the whole recording. SNR = mean power of the burst /
@@ -24,7 +24,11 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from callerid.benchmarks import spandsp_fsk
+from callerid.decode import fsk
 from callerid.model import CallerID
+from callerid.transmit import modulator
+from callerid.transmit.encode import encode_etsi, encode_mdmf, encode_ntt
 
 STANDARDS = ("bell202", "v23", "ntt")
 SNRS_DB = (20.0, 12.0, 8.0, 6.0, 4.0)
@@ -82,8 +86,6 @@ def random_callers(standard: str, count: int, seed: int = SEED) -> list[CallerID
 
 
 def wire_message(standard: str, caller: CallerID) -> bytes:
-    from callerid.decode.encode import encode_etsi, encode_mdmf, encode_ntt
-
     return {"bell202": encode_mdmf, "v23": encode_etsi, "ntt": encode_ntt}[standard](caller)
 
 
@@ -110,9 +112,6 @@ def measure(
 ) -> Result:
     import numpy as np
 
-    from callerid.benchmarks import spandsp_fsk
-    from callerid.decode import fsk, fsk_mod
-
     bridge = None
     if use_spandsp:
         try:
@@ -131,7 +130,7 @@ def measure(
                 for a in bridge.transmit([spandsp_message(standard, w) for w in wires], standard)
             ]
         else:
-            bursts = [fsk_mod.modulate(w, standard, RATE, level_dbfs=-13.0) for w in wires]
+            bursts = [modulator.modulate(w, standard, RATE, level_dbfs=-13.0) for w in wires]
         for snr in snrs_db:
             recordings = []
             for burst in bursts:

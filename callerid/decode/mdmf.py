@@ -17,6 +17,8 @@ Message waiting (0x06, 0x82), charge (0x86) and SMS (0x89) messages are not call
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from callerid.decode.fields import absence_of, caller_from_params, date_time_of, number_of, text_of
 from callerid.model import CallerID
 
@@ -139,3 +141,59 @@ def _mdmf(body: bytes, checksum_ok: bool | None, raw: bytes, expect: str | None)
     return caller_from_params(
         label, params, EXTRA_NAMES, checksum_ok=checksum_ok, raw=raw, absence_in_number=True
     )
+
+
+# ---------------------------------------------------------------------------------------------
+# Is a candidate from the FSK demodulator a real message? An 8-bit sum lets too many noisy
+# decodes through, so the fields must also look like caller ID (digits where digits belong, a
+# real date, printable names). The demodulator (`callerid.decode.fsk`) asks; the rules live here.
+
+#: Message types the demodulator looks for: SDMF and MDMF caller ID, MDMF message waiting.
+FSK_TYPES = frozenset({SDMF, MDMF, 0x82})
+_DIGITS = frozenset(b"0123456789")
+_NUMBER_CHARS = _DIGITS | frozenset(b"+*#")
+_NAME_BYTES = frozenset(range(0x20, 0x7F)) | frozenset(range(0x80, 0x100))  # ASCII, Latin-1, UTF-8
+
+
+def _date_ok(value: Sequence[int]) -> bool:
+    if len(value) != 8 or any(c not in _DIGITS for c in value):
+        return False
+    month, day, hour, minute = (int(bytes(value[i : i + 2])) for i in range(0, 8, 2))
+    return month <= 12 and day <= 31 and hour <= 23 and minute <= 59
+
+
+def _number_ok(value: Sequence[int]) -> bool:
+    if len(value) == 1 and 0x41 <= value[0] <= 0x5A:  # a reason letter where a number would be
+        return True
+    return bool(value) and all(c in _NUMBER_CHARS for c in value)
+
+
+def _param_ok(kind: int, value: Sequence[int]) -> bool:
+    if kind == 0x01:
+        return _date_ok(value)
+    if kind in (0x02, 0x03, 0x1A):
+        return _number_ok(value)
+    if kind in (0x04, 0x08):
+        return len(value) == 1 and 0x41 <= value[0] <= 0x5A
+    if kind == 0x07:
+        return all(c in _NAME_BYTES for c in value)
+    return True
+
+
+def plausible(chars: Sequence[int]) -> bool:
+    """A whole message (type, length, body, checksum) that verifies and looks like caller ID."""
+    if len(chars) < 4 or chars[0] not in FSK_TYPES or chars[1] + 3 != len(chars):
+        return False
+    if sum(chars) & 0xFF:
+        return False
+    body = chars[2:-1]
+    if chars[0] == SDMF:  # MMDDhhmm then the number or a reason letter
+        return len(body) > 8 and _date_ok(body[:8]) and _number_ok(body[8:])
+    i = 0
+    while i < len(body):
+        if i + 2 > len(body) or body[i + 1] == 0 or i + 2 + body[i + 1] > len(body):
+            return False
+        if body[i] == 0 or not _param_ok(body[i], body[i + 2 : i + 2 + body[i + 1]]):
+            return False
+        i += 2 + body[i + 1]
+    return True

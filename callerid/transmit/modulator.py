@@ -12,6 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from callerid.transmit import encode
+
 if TYPE_CHECKING:  # pragma: no cover
     import numpy as np
 
@@ -120,7 +122,7 @@ def caller_audio(caller: CallerID, standard: str = "ntt", rate: int = 8000, **kw
     bell202 sends Bellcore MDMF, v23 sends ETSI call set-up, ntt sends an NTT Number Display frame
     (as the simulator plays it during the CAR sequence).
     """
-    from callerid.decode import encode
+
 
     if standard == "bell202":
         data = encode.encode_mdmf(caller)

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from callerid.model import CallerID
-from callerid.modem.audio import AudioError, wav_to_u8
+from callerid.modem.audio import wav_to_u8
 from callerid.modem.discovery import find_ports, usb_info
 from callerid.modem.events import CallEnded, CallerIDReceived, ModemEvent, ModemInfo, ModemStatus, Ring
 from callerid.modem.link import LinkLost, ModemLink, Stopping
@@ -34,6 +34,7 @@ from callerid.modem.number_display import enabled as number_display_enabled
 from callerid.modem.profiles import GENERIC, ModemProfile, get_profile
 from callerid.modem.session import CALLER_ID_VALUES, initialise
 from callerid.modem.voice import VoiceError, enter_voice, leave_voice, play
+from callerid.wavfile import WavError
 
 log = logging.getLogger(__name__)
 
@@ -341,7 +342,7 @@ class ModemDriver:
     def _do_play(self, link: ModemLink, wav_path: str) -> None:
         try:
             samples = wav_to_u8(wav_path, self._profile.sample_rate)
-        except AudioError as exc:
+        except WavError as exc:
             self._status("error", f"cannot play to caller: {exc}")
             return
         caller_id = self._info.caller_id_command if self._info else None

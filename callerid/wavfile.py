@@ -162,7 +162,12 @@ def voice_samples(raw: bytes, encoding: str = "u8") -> np.ndarray:
     if not raw:
         return np.zeros(0)
     data, _ = soundfile.read(
-        io.BytesIO(raw), samplerate=8000, channels=1, format="RAW", subtype=subtype, endian="LITTLE",
+        io.BytesIO(raw),
+        samplerate=8000,
+        channels=1,
+        format="RAW",
+        subtype=subtype,
+        endian="LITTLE",
         dtype="float64",
     )
     return data

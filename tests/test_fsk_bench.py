@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from callerid.benchmarks import fsk as bench
+from callerid.benchmarks import fsk_messages as messages
 from callerid.benchmarks import spandsp_fsk
 from callerid.decode import fsk
 from callerid.transmit import modulator
@@ -17,12 +18,12 @@ def test_spandsp_messages_rebuild_our_wire_bytes() -> None:
     except spandsp_fsk.OracleUnavailable as exc:
         pytest.skip(str(exc))
     for standard in bench.STANDARDS:
-        callers = bench.random_callers(standard, 6)
-        wires = [bench.wire_message(standard, c) for c in callers]
-        audio = bridge.transmit([bench.spandsp_message(standard, w) for w in wires], standard)
+        callers = messages.random_callers(standard, 6)
+        wires = [messages.wire_message(standard, c) for c in callers]
+        audio = bridge.transmit([messages.spandsp_message(standard, w) for w in wires], standard)
         for wire, a in zip(wires, audio, strict=True):
             assert [b.data for b in fsk.demodulate(a, 8000, standard)] == [wire]
-        assert bridge.receive(audio, standard) == [[bench.spandsp_view(standard, w)] for w in wires]
+        assert bridge.receive(audio, standard) == [[messages.spandsp_view(standard, w)] for w in wires]
 
 
 def test_measure_small_run_and_table() -> None:

@@ -105,6 +105,7 @@ OVERLAP_SECONDS = 4.0  # longer than the longest caller-ID burst (255 bytes at 1
 CLOCK_DIFFERS = 0.003
 #: Centre offsets (Hz) smaller than this are left alone: the detector does not notice them.
 CENTRE_TOLERANCE_HZ = 10.0
+CENTRE_STEPS = 3
 
 
 def demodulate(samples: Any, rate: int, standard: str = "auto") -> list[Burst]:
@@ -188,8 +189,10 @@ def _decode_segment(
 def _decode_as(seg: np.ndarray, offset: int, modem: str, wanted: Sequence[str]) -> list[Burst]:
     """The passes for one modem: the tones re-centred first when the sender is off frequency."""
     soft = sequence_soft(seg, DEVIATION_HZ[modem], FIRST_SPAN)
-    centre = centre_offset(seg, soft[0], DEVIATION_HZ[modem])
-    if abs(centre) > CENTRE_TOLERANCE_HZ:
+    for _ in range(CENTRE_STEPS):  # each step falls short (never past), so a few converge
+        centre = centre_offset(seg, soft[0], DEVIATION_HZ[modem])
+        if abs(centre) <= CENTRE_TOLERANCE_HZ:
+            break
         seg = shift(seg, -centre)  # an exchange or sound card off frequency
         soft = sequence_soft(seg, DEVIATION_HZ[modem], FIRST_SPAN)
     detectors = {FIRST_SPAN: soft}

@@ -255,7 +255,6 @@ def bit_clock(soft: np.ndarray, max_offset: float = 0.05) -> tuple[float, float]
     return period, first
 
 
-
 def likely_modems(seg: np.ndarray) -> list[str]:
     """Which modem(s) to try on a burst, likelier first, from how well each one's waveforms fit.
 
@@ -343,41 +342,48 @@ def message_clock(soft: np.ndarray) -> tuple[float, float]:
 def resync_grid(soft: np.ndarray, period: float, first: float) -> np.ndarray:
     """Sampling times (baseband samples) that re-synchronise on every start bit, as a UART does.
 
-    Between characters the grid steps one bit at a time. Where a space appears, the start bit's
-    centre is placed where the character (start, 8 data bits, stop) fits best: the start bit
-    most negative, the stop bit most positive and the data bits as far from zero as they get,
-    searched over a bit and a half in half-sample steps. So each character is read at its own
-    phase, and a clock that is off by a few percent only matters over ten bits, never over the
-    whole message.
+    Between characters the grid steps one bit at a time. Where a space appears, the edge into it
+    is found (the first sample from half a bit back where the detector stays on space), and the
+    start bit is placed within the next bit where the character (start, 8 data bits, stop) fits
+    best: start most negative, stop most positive, data as far from zero as they get. So each
+    character is read at its own phase, and a clock off by a few percent only matters over ten
+    bits, never over the whole message. Searching only one bit past the edge keeps a space in the
+    first data bit from passing for the start bit.
     """
     import numpy as np
 
     n = len(soft)
     grid = np.arange(n, dtype=np.float64)
-    offsets = np.arange(-0.5 * period, period, 0.5)
+    steps = np.arange(0.0, period, 0.5)
     ladder = period * np.arange(10)
-    candidates = offsets[:, None] + ladder[None, :]  # (offsets, 10) relative to the trigger
     out: list[float] = []
     t = first
-    limit = n - 1 - 10 * period
+    limit = n - 3 - 11 * period
     while t < limit:
         here, half = np.interp((t, t + period / 2), grid, soft)
         if here > 0 and half > 0:
             out.append(t)
             t += period
             continue
-        values = np.interp(t + candidates, grid, soft)
-        score = values[:, 0] * -1.0 + values[:, 9] + np.abs(values[:, 1:9]).sum(axis=1)
-        lowest = (out[-1] + 0.5 * period) if out else 0.0
-        score[t + offsets < lowest] = -np.inf
+        lo = max(int(t - period / 2), int(out[-1]) + 1 if out else 0)
+        hi = int(t + period) + 1
+        window = soft[lo:hi]
+        staying = np.flatnonzero((window < 0) & (soft[lo + 2 : hi + 2] < 0))
+        if not len(staying):
+            out.append(t)
+            t += period
+            continue
+        edge = lo + int(staying[0])
+        centres = edge + steps
+        values = np.interp(centres[:, None] + ladder[None, :], grid, soft)
+        score = -values[:, 0] + values[:, 9] + np.abs(values[:, 1:9]).sum(axis=1)
         best = int(np.argmax(score))
         if values[best, 9] <= 0 or values[best, 0] >= 0:  # no start and stop bit here: noise
             out.append(t)
             t += period
             continue
-        centre = t + offsets[best]
-        out.extend((centre + ladder).tolist())
-        t = centre + 10 * period
+        out.extend((centres[best] + ladder).tolist())
+        t = centres[best] + 10 * period
     while t <= n - 1:
         out.append(t)
         t += period
@@ -387,31 +393,36 @@ def resync_grid(soft: np.ndarray, period: float, first: float) -> np.ndarray:
 def centre_offset(seg: np.ndarray, soft: np.ndarray, deviation_hz: float) -> float:
     """How far (Hz) the burst's two tones sit off the nominal centre; 0 when the evidence disagrees.
 
-    For every confident bit the detector names the tone, so the instantaneous frequency minus
-    that tone's nominal frequency measures the offset. Mark and space are averaged separately
-    (a louder mark must not outweigh the space) and then halved together; the preamble (seizure
-    and marks) and the message are estimated apart. Noise pulls each estimate towards the nominal
-    tone, and the estimates must agree in sign: the smallest is taken, so a correction never
-    moves the wrong way, it can only fall short.
+    On the bit clock, the detector names the tone of every bit, and the instantaneous frequency
+    in the middle of the bit (away from the transitions) minus that tone's nominal frequency
+    measures the offset. Mark and space are measured apart, by the median (a louder mark must not
+    outweigh the space, and noise clicks must not drag either), then halved together; the preamble
+    (seizure and marks) and the message are estimated apart. Noise pulls each estimate towards the
+    nominal tone, and the estimates must agree in sign: the smallest is taken, so a correction
+    never moves the wrong way, it can only fall short.
     """
     import numpy as np
 
-    if len(seg) < 4 * SPB:
+    if len(seg) < 16 * SPB:
         return 0.0
-    inst = np.angle(seg[1:] * np.conj(seg[:-1])) * WORK_RATE / (2 * np.pi)
-    s = soft[1:]
-    weight = np.abs(seg[1:]) ** 2
-    sure = np.abs(s) > 0.5 * float(np.median(np.abs(s)))
-    start = message_start(soft)
+    inst = np.angle(seg[1:] * np.conj(seg[:-1])) * WORK_RATE / (2 * np.pi)  # between n and n+1
+    period, first = bit_clock(soft)
+    ends = np.round(first + period * np.arange(int((len(seg) - 1 - first) / period) + 1)).astype(np.int64)
+    ends = ends[(ends >= SPB) & (ends < len(soft))]
+    if len(ends) < 16:
+        return 0.0
+    inner = ends[:, None] + np.arange(-SPB + 2, -1)[None, :]  # the middle of the bit that ends at `ends`
+    tone_is_mark = soft[ends] > 0
+    start = np.searchsorted(ends, message_start(soft))
     estimates = []
     for part in (slice(0, start), slice(start, None)):
-        mark = sure[part] & (s[part] > 0)
-        space = sure[part] & (s[part] < 0)
-        if mark.sum() < 4 * SPB or space.sum() < 4 * SPB:
+        marks = inst[inner[part][tone_is_mark[part]]].ravel()
+        spaces = inst[inner[part][~tone_is_mark[part]]].ravel()
+        if len(marks) < 4 * SPB or len(spaces) < 4 * SPB:
             continue
-        mark_off = np.average(inst[part][mark], weights=weight[part][mark] + 1e-30) + deviation_hz
-        space_off = np.average(inst[part][space], weights=weight[part][space] + 1e-30) - deviation_hz
-        estimates.append((float(mark_off) + float(space_off)) / 2.0)
+        mark_off = float(np.median(marks)) + deviation_hz
+        space_off = float(np.median(spaces)) - deviation_hz
+        estimates.append((mark_off + space_off) / 2.0)
     if not estimates or (min(estimates) < 0 < max(estimates)):
         return 0.0
     return min(estimates, key=abs)

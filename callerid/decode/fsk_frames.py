@@ -83,7 +83,6 @@ def _frame(bits: Bits, start: int, stride: int | None, count: int) -> list[int]:
     return out
 
 
-
 # ---------------------------------------------------------------------------------------------
 # Message search
 
@@ -293,5 +292,3 @@ def _correct_ntt(bits: Bits, chars: list[int], positions: list[int]) -> Found | 
         return None
     size = ntt.frame_length(fixed)
     return Found("ntt", fixed[:size], positions[:size], corrected=flips) if size else None
-
-

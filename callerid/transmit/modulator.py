@@ -136,7 +136,6 @@ def caller_audio(caller: CallerID, standard: str = "ntt", rate: int = 8000, **kw
     (as the simulator plays it during the CAR sequence).
     """
 
-
     if standard == "bell202":
         data = encode.encode_mdmf(caller)
     elif standard == "v23":

@@ -61,6 +61,7 @@ class CallerID:
             "number": self.number,
             "name": self.name,
             "absence": self.absence,
+            "name_absence": self.name_absence,
             "date": self.date,
             "time": self.time,
             "checksum_ok": self.checksum_ok,

@@ -13,18 +13,33 @@ Quirks accepted: a hex line without the checksum byte (`checksum_ok` None), lead
 seizure (0x55) or mark (0xFF) bytes, and spandsp's CLASS/CLIP encoder doubling a parameter length
 of 0x10 (16-character field), recognised only when the plain reading does not fit the message.
 Message waiting (0x06, 0x82), charge (0x86) and SMS (0x89) messages are not caller records.
+
+Parameter 0x03 means different things: in Bellcore MDMF it is the caller's Dialable Directory
+Number (the number in the form one would dial back), taken as the number when no 0x02 came; in
+ETSI it is the called line, kept in `extras` only. A date or time that cannot be (hour 24, month
+13) is not accepted but kept raw in `extras` as `invalid_date` / `invalid_time`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from callerid.decode.fields import absence_of, caller_from_params, date_time_of, number_of, text_of
+from callerid.decode.fields import (
+    absence_of,
+    caller_from_params,
+    date_time_flags,
+    date_time_of,
+    number_of,
+    text_of,
+)
 from callerid.model import CallerID
 
 SDMF = 0x04
 MDMF = 0x80
 NOT_CALLER_RECORDS = {0x06, 0x82, 0x86, 0x89}
+
+#: Bellcore MDMF parameter 0x03: the calling number in dialable form (ETSI: the called line).
+DIALABLE_DIRECTORY_NUMBER = 0x03
 
 #: Highest parameter type Bellcore GR-30 defines; anything above is ETSI-only.
 BELLCORE_MAX_PARAM = 0x09
@@ -117,6 +132,7 @@ def decode_message(data: bytes, *, expect: str | None = None) -> CallerID | None
 
 def _sdmf(body: bytes, checksum_ok: bool | None, raw: bytes) -> CallerID | None:
     date, time = date_time_of(body[:8])
+    flags = tuple(date_time_flags(body[:8]))
     rest = body[8:]
     number = absence = None
     if text_of(rest).upper() in ("P", "O"):
@@ -126,7 +142,14 @@ def _sdmf(body: bytes, checksum_ok: bool | None, raw: bytes) -> CallerID | None:
     if number is None and absence is None and date is None and time is None:
         return None
     return CallerID(
-        format="sdmf", number=number, absence=absence, date=date, time=time, checksum_ok=checksum_ok, raw=raw
+        format="sdmf",
+        number=number,
+        absence=absence,
+        date=date,
+        time=time,
+        checksum_ok=checksum_ok,
+        raw=raw,
+        extras=flags,
     )
 
 
@@ -139,7 +162,15 @@ def _mdmf(body: bytes, checksum_ok: bool | None, raw: bytes, expect: str | None)
     else:
         label = "etsi" if any(kind > BELLCORE_MAX_PARAM for kind, _ in params) else "mdmf"
     return caller_from_params(
-        label, params, EXTRA_NAMES, checksum_ok=checksum_ok, raw=raw, absence_in_number=True
+        label,
+        params,
+        EXTRA_NAMES,
+        checksum_ok=checksum_ok,
+        raw=raw,
+        absence_in_number=True,
+        # Bellcore's 0x03 is the caller's number in dialable form (a Dialable Directory Number);
+        # ETSI's 0x03 is the called line, never the caller.
+        number_fallback=DIALABLE_DIRECTORY_NUMBER if label == "mdmf" else None,
     )
 
 

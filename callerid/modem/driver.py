@@ -380,7 +380,7 @@ class ModemDriver:
         finally:
             self._offhook = False  # capture() went back on-hook whatever happened
         try:
-            records = decode_capture(samples, self._profile.sample_rate)
+            records = decode_capture(samples, self._profile.sample_rate, self._profile.voice_encoding)
         except Exception:  # a decoder bug must not take the modem down
             log.exception("Number Display decoding failed")
             records = []

@@ -196,28 +196,30 @@ def _decode_as(seg: np.ndarray, offset: int, modem: str, wanted: Sequence[str]) 
         seg = shift(seg, -centre)  # an exchange or sound card off frequency
         soft = sequence_soft(seg, DEVIATION_HZ[modem], FIRST_SPAN)
     detectors = {FIRST_SPAN: soft}
+    like = fsk_like(seg, soft[1])  # not FSK at all: spare the slower passes and clocks
     doubtful = False  # a pass found a message too close to another: never correct one here
-    for span, correct in PASSES:
-        if (span, correct) != PASSES[0] and not fsk_like(seg, detectors[FIRST_SPAN][1]):
-            break  # not FSK at all: spare the slower passes
+    for span, correct in PASSES if like else PASSES[:1]:
         if span not in detectors:
             detectors[span] = sequence_soft(seg, DEVIATION_HZ[modem], span)
         attempt = Attempt(modem, wanted, correct and not doubtful)
-        found = _demodulate_burst(seg, offset, attempt, detectors[span])
+        found = _demodulate_burst(seg, offset, attempt, detectors[span], follow=like)
         if found:
             return found
         doubtful = doubtful or attempt.ambiguous
     return []
 
 
-def _grids(soft: np.ndarray, length: int) -> Iterator[np.ndarray]:
-    """Sampling times to try, cheapest and likeliest first (see the module docstring, step 4)."""
+def _grids(soft: np.ndarray, length: int, follow: bool) -> Iterator[np.ndarray]:
+    """Sampling times to try, cheapest and likeliest first (see the module docstring, step 4);
+    the clocks that follow a real sender only when `follow` (the burst looks like FSK)."""
     import numpy as np
 
     period, first = bit_clock(soft)
     count = int((length - 1 - first) / period) + 1
     for phase in PHASE_OFFSETS:
         yield first + phase + period * np.arange(count)
+    if not follow:
+        return
     message_period, message_first = message_clock(soft)
     if abs(message_period / period - 1.0) > CLOCK_DIFFERS:
         count = int((length - 1 - message_first) / message_period) + 1
@@ -227,14 +229,14 @@ def _grids(soft: np.ndarray, length: int) -> Iterator[np.ndarray]:
 
 
 def _demodulate_burst(
-    seg: np.ndarray, offset: int, attempt: Attempt, detector: tuple[np.ndarray, np.ndarray]
+    seg: np.ndarray, offset: int, attempt: Attempt, detector: tuple[np.ndarray, np.ndarray], *, follow: bool
 ) -> list[Burst]:
     import numpy as np
 
     soft, strength = detector
     scale = float(np.median(strength[::4])) or 1.0
     grid = np.arange(len(seg))
-    for t in _grids(soft, len(seg)):
+    for t in _grids(soft, len(seg), follow):
         t = t[(t >= 0) & (t <= len(seg) - 1)]
         if len(t) < 30:
             continue

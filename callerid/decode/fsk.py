@@ -106,6 +106,9 @@ CLOCK_DIFFERS = 0.003
 #: Centre offsets (Hz) smaller than this are left alone: the detector does not notice them.
 CENTRE_TOLERANCE_HZ = 10.0
 CENTRE_STEPS = 3
+#: No sender is this far off (tones 3 % off move the centre 51 Hz); an estimate beyond it means
+#: the burst is something else, and shifting it would only cost time.
+MAX_CENTRE_HZ = 150.0
 
 
 def demodulate(samples: Any, rate: int, standard: str = "auto") -> list[Burst]:
@@ -191,8 +194,8 @@ def _decode_as(seg: np.ndarray, offset: int, modem: str, wanted: Sequence[str]) 
     soft = sequence_soft(seg, DEVIATION_HZ[modem], FIRST_SPAN)
     for _ in range(CENTRE_STEPS):  # each step falls short (never past), so a few converge
         centre = centre_offset(seg, soft[0], DEVIATION_HZ[modem])
-        if abs(centre) <= CENTRE_TOLERANCE_HZ:
-            break
+        if not CENTRE_TOLERANCE_HZ < abs(centre) <= MAX_CENTRE_HZ:
+            break  # close enough, or so far off that this is no caller-ID sender (ringing, speech)
         seg = shift(seg, -centre)  # an exchange or sound card off frequency
         soft = sequence_soft(seg, DEVIATION_HZ[modem], FIRST_SPAN)
     detectors = {FIRST_SPAN: soft}

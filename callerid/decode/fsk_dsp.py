@@ -128,15 +128,16 @@ def baseband(x: np.ndarray, rate: int) -> np.ndarray:
 
 
 @functools.lru_cache(maxsize=8)
-def _templates(deviation_hz: float, span: int) -> tuple[np.ndarray, np.ndarray]:
-    """Every phase-continuous FSK waveform `span` bits long (conjugated, one per column), and
-    which of them have a mark in the middle bit."""
+def _patterns(deviation_hz: float, span: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Every `span`-bit pattern (1 = mark), the phase each phase-continuous waveform has reached
+    at the start of each of its bits (as a unit rotation to undo), and which patterns have a mark
+    in the middle bit."""
     import numpy as np
 
-    patterns = (np.arange(1 << span)[:, None] >> np.arange(span - 1, -1, -1)[None, :]) & 1  # 1 = mark
-    freqs = np.repeat(np.where(patterns == 1, -deviation_hz, deviation_hz), SPB, axis=1)
-    waves = np.exp(2j * np.pi * np.cumsum(freqs, axis=1) / WORK_RATE)
-    return np.conj(waves).T.astype(np.complex64), patterns[:, span // 2] == 1
+    patterns = (np.arange(1 << span)[:, None] >> np.arange(span - 1, -1, -1)[None, :]) & 1
+    freqs = np.where(patterns == 1, -deviation_hz, deviation_hz)
+    start = np.concatenate((np.zeros((len(patterns), 1)), np.cumsum(freqs, axis=1)[:, :-1]), axis=1) * SPB
+    return patterns, np.exp(-2j * np.pi * start / WORK_RATE), patterns[:, span // 2] == 1
 
 
 def sequence_soft(
@@ -150,31 +151,46 @@ def sequence_soft(
     the neighbours recovers what a one-bit detector loses where the tones are not orthogonal
     (V.23's 800 Hz spacing at 1200 bit/s), worth about 3 dB at low SNR. Returns (soft, strength):
     soft > 0 means mark; strength is the best correlation, for level-independent scaling.
+
+    A waveform is a tone per bit, phase-continuous, so its correlation is the sum over its bits
+    of one-bit tone correlations (two short filters, one per tone) turned by the phase the
+    waveform has reached at that bit: elementwise work, no matrix product (whose threads would
+    cost more than they save on a Pi).
     """
     import numpy as np
-    from numpy.lib.stride_tricks import sliding_window_view
 
     width = span * SPB
     before = (span // 2 + 1) * SPB - 1  # so that output n is the middle bit ending at sample n
     after = width - 1 - before
-    conj_waves, mark_mid = _templates(float(deviation_hz), span)
-    padded = np.concatenate((np.zeros(before), z, np.zeros(after))).astype(np.complex64)
+    patterns, turns, mark_mid = _patterns(float(deviation_hz), span)
+    k = np.arange(SPB)
     soft_parts, strength_parts = [], []
-    block = 8192 * step  # bounded memory on long bursts
+    block = 32768  # bounded memory on long recordings
     for at in range(0, len(z), block):
-        windows = sliding_window_view(padded[at : at + block + width - 1], width)[::step]
-        corr = windows @ conj_waves
-        power = corr.real**2 + corr.imag**2
-        best_mark = np.sqrt(power[:, mark_mid].max(axis=1))
-        best_space = np.sqrt(power[:, ~mark_mid].max(axis=1))
+        piece = z[max(0, at - before) : at + block + after]
+        lead = before - (at - max(0, at - before))
+        padded = np.concatenate((np.zeros(lead), piece, np.zeros(max(0, at + block + after - len(z)))))
+        count = min(block, len(z) - at)
+        # one-bit correlation with each tone, for a bit starting at every sample
+        tone = {
+            f: np.convolve(padded, np.exp(-2j * np.pi * f * (k + 1) / WORK_RATE)[::-1], mode="valid")
+            for f in (-deviation_hz, deviation_hz)
+        }
+        outputs = len(range(0, count, step))
+        best = {True: np.zeros(outputs), False: np.zeros(outputs)}
+        for p, bits in enumerate(patterns):
+            corr = np.zeros(outputs, dtype=np.complex128)
+            for b, bit in enumerate(bits):
+                one_bit = tone[-deviation_hz if bit else deviation_hz]
+                corr += turns[p, b] * one_bit[b * SPB : b * SPB + count : step]
+            middle = best[bool(mark_mid[p])]
+            np.maximum(middle, corr.real**2 + corr.imag**2, out=middle)
+        best_mark, best_space = np.sqrt(best[True]), np.sqrt(best[False])
         soft_parts.append(best_mark - best_space)
         strength_parts.append(np.maximum(best_mark, best_space))
     if not soft_parts:
         return np.zeros(0), np.zeros(0)
-    return (
-        np.concatenate(soft_parts).astype(np.float64),
-        np.concatenate(strength_parts).astype(np.float64),
-    )
+    return np.concatenate(soft_parts), np.concatenate(strength_parts)
 
 
 def _smooth(v: np.ndarray, width: int) -> np.ndarray:

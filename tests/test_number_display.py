@@ -16,7 +16,7 @@ import pytest
 from callerid.model import CallerID
 from callerid.modem import number_display as nd
 from callerid.modem.events import CallerIDReceived, ModemStatus, Ring
-from callerid.sim import SimCall, SimulatedModem
+from callerid.modem.sim import SimCall, SimulatedModem
 from callerid.transmit import modulator
 from tests.modem_helpers import EventLog, fast_driver
 

@@ -10,7 +10,7 @@ import pytest
 
 from callerid.model import CallerID
 from callerid.modem.dle import Unshielder
-from callerid.sim import SimCall, SimulatedModem
+from callerid.modem.sim import SimCall, SimulatedModem
 from callerid.transmit.encode import encode_mdmf, format_text
 
 HANAKO = CallerID("text", number="0471230000", name="SATO HANAKO", date="1125", time="0930")

@@ -12,13 +12,18 @@ from __future__ import annotations
 import argparse
 import io
 import sys
-import unicodedata
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from callerid.commands._terminal import clip, json_line
-from callerid.commands._terminal import width as _width
+from callerid.cli import CommandError
+from callerid.commands._common import load_config_or_fail
+from callerid.config import ConfigError, screen_config
+from callerid.screen.engine import screen_display
+from callerid.screen.lists import FamilyLists
+from callerid.store import Store
+from callerid.terminal import clip, json_line, printable
+from callerid.terminal import width as _width
 
 if TYPE_CHECKING:
     from callerid.model import Verdict
@@ -52,9 +57,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from callerid.cli import CommandError
-    from callerid.screen.engine import screen_display
-
     if not args.numbers and not args.file:
         raise CommandError("give at least one NUMBER, or --file F (one number per line; '-' for stdin)")
     for name in args.file:
@@ -75,11 +77,6 @@ def run(args: argparse.Namespace) -> int:
 
 def _settings(args: argparse.Namespace) -> tuple[ScreenConfig, FamilyLists, str]:
     """Screening settings, the family's lists and the table language, from the configuration."""
-    from callerid.cli import CommandError
-    from callerid.commands._common import load_config_or_fail
-    from callerid.config import ConfigError, screen_config
-    from callerid.screen.lists import FamilyLists
-
     cfg = load_config_or_fail(args.config)
     try:
         config = screen_config(cfg)
@@ -92,12 +89,8 @@ def _settings(args: argparse.Namespace) -> tuple[ScreenConfig, FamilyLists, str]
 
 def _family_lists(db: Path, region: str) -> FamilyLists:
     """The lists from the appliance's database when it exists (read-only; never creates it)."""
-    from callerid.cli import CommandError
-    from callerid.screen.lists import FamilyLists
-
     if not db.is_file():
         return FamilyLists.empty(region)
-    from callerid.store import Store
 
     try:
         store = Store(db, region=region, readonly=True)
@@ -122,8 +115,6 @@ def _inputs(numbers: Iterable[str], files: Iterable[str]) -> Iterator[str]:
 
 def _lines(name: str) -> Iterator[str]:
     """A file's (or stdin's) lines as text: UTF-8, a BOM dropped, undecodable bytes replaced."""
-    from callerid.cli import CommandError
-
     if name == "-":
         buffer = getattr(sys.stdin, "buffer", None)
         if buffer is None:  # a text-only stdin (tests, embedding): read it as it is
@@ -147,14 +138,8 @@ def _lines(name: str) -> Iterator[str]:
 # The table
 
 
-def _printable(text: str) -> str:
-    """No control characters (a hostile file must not drive the terminal), whitespace folded."""
-    cleaned = "".join("\ufffd" if unicodedata.category(ch) in ("Cc", "Cf") else ch for ch in text)
-    return " ".join(cleaned.split())
-
-
 def _fit(text: str, width: int) -> str:
-    return clip(_printable(text), width)
+    return clip(printable(text), width)
 
 
 def _pad(text: str, width: int) -> str:
@@ -175,7 +160,7 @@ def render_table(verdicts: list[Verdict], lang: str = "en") -> str:
                 str(v.risk),
                 v.action,
                 _fit(v.display, INPUT_WIDTH),
-                _printable(reason),
+                printable(reason),
             )
         )
     widths = [max(_width(row[i]) for row in (header, *rows)) for i in range(len(header) - 1)]

@@ -17,12 +17,10 @@ family trusts. Block entries apply to whatever the display was.
 
 from __future__ import annotations
 
-import csv
-import io
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-from callerid.model import ListEntry
+from callerid.model import ListEntry, ListKind
 from callerid.screen.numbers import (
     Number,
     absence_code,
@@ -33,8 +31,7 @@ from callerid.screen.numbers import (
     to_ascii_digits,
 )
 
-LIST_KINDS = ("allow", "block")
-CSV_COLUMNS = ("kind", "pattern", "label")
+LIST_KINDS = tuple(ListKind)
 MAX_PATTERN_DIGITS = 24
 _PATTERN_SEPARATORS = frozenset(" \t-()./\u30fc\u30fb\u2010\u2011\u2012\u2013\u2014\u2015\u2212")
 
@@ -162,11 +159,11 @@ class FamilyLists:
     ) -> None:
         self.region = (region or "JP").upper()
         region_facts(self.region)  # a clear ValueError for an unknown region, now rather than per call
-        self._indexes = {"allow": _Index(), "block": _Index()}
+        self._indexes = {ListKind.ALLOW: _Index(), ListKind.BLOCK: _Index()}
         self.allow: tuple[ListEntry, ...] = tuple(allow)
         self.block: tuple[ListEntry, ...] = tuple(block)
         rejected: list[ListEntry] = []
-        for kind, entries in (("allow", self.allow), ("block", self.block)):
+        for kind, entries in ((ListKind.ALLOW, self.allow), (ListKind.BLOCK, self.block)):
             for entry in entries:
                 try:
                     canonical = normalise_pattern(entry.pattern, self.region)
@@ -192,12 +189,12 @@ class FamilyLists:
     def _allow_match(self, number: Number) -> ListMatch | None:
         if not number.valid or number.key is None:
             return None
-        return self._indexes["allow"].best(number.key)
+        return self._indexes[ListKind.ALLOW].best(number.key)
 
     def _block_match(self, number: Number) -> ListMatch | None:
         if number.key is None:
             return None
-        return self._indexes["block"].best(number.key)
+        return self._indexes[ListKind.BLOCK].best(number.key)
 
     def allowed(self, number: Number | str) -> ListEntry | None:
         """The allow entry that matches (well-formed numbers only), whatever the block list says."""
@@ -229,54 +226,10 @@ class FamilyLists:
         return decision.winner.entry if decision else None
 
 
-def read_csv(text: str, region: str = "JP") -> list[ListEntry]:
-    """Entries from CSV `kind,pattern,label` (header optional); ValueError names the bad line."""
-    entries: list[ListEntry] = []
-    reader = csv.reader(io.StringIO((text or "").lstrip("\ufeff")))
-    try:
-        for row in reader:
-            line = reader.line_num
-            cells = [cell.strip() for cell in row]
-            if not cells or not any(cells) or cells[0].startswith("#"):
-                continue
-            if cells[0].lower() == "kind":  # the header, wherever a spreadsheet put it
-                continue
-            kind = cells[0].lower()
-            if kind not in LIST_KINDS:
-                raise ValueError(
-                    f"line {line}: the first column must be 'allow' or 'block', not {cells[0][:20]!r}"
-                )
-            if len(cells) < 2 or not cells[1]:
-                raise ValueError(f"line {line}: no number in the second column")
-            if len(cells) > 3:
-                raise ValueError(f"line {line}: {len(cells)} columns; expected kind,pattern,label")
-            try:
-                pattern = normalise_pattern(cells[1], region)
-            except ValueError as exc:
-                raise ValueError(f"line {line}: {exc}") from None
-            entries.append(ListEntry(kind=kind, pattern=pattern, label=cells[2] if len(cells) > 2 else ""))
-    except csv.Error as exc:
-        raise ValueError(f"line {reader.line_num}: {exc}") from None
-    return entries
-
-
-def write_csv(entries: Iterable[ListEntry]) -> str:
-    """CSV `kind,pattern,label` with a header, the format `read_csv` reads back."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(CSV_COLUMNS)
-    for entry in entries:
-        writer.writerow([entry.kind, entry.pattern, entry.label])
-    return out.getvalue()
-
-
 __all__ = [
-    "CSV_COLUMNS",
     "LIST_KINDS",
     "FamilyLists",
     "ListDecision",
     "ListMatch",
     "normalise_pattern",
-    "read_csv",
-    "write_csv",
 ]

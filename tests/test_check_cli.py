@@ -129,11 +129,12 @@ def test_json_escapes_bidi_overrides_and_line_separators(capsys, config: Path) -
 def test_family_lists_come_from_the_database(capsys, config: Path, tmp_path: Path) -> None:
     store_module = pytest.importorskip("callerid.store")
     store = store_module.Store(tmp_path / "calls.db")
-    store.add_list_entry("allow", "03-3346-0110", "our local station")
+    store.add_list_entry("allow", "03-1234-5678", "our daughter")
+    store.add_list_entry("allow", "03-3346-0110", "our local station")  # an old entry covering police
     store.add_list_entry("block", "0120-*", "sales")
     store.close()
     code, out, _ = run_check(
-        capsys, "--config", str(config), "--json", "03-3346-0110", "0120-123-456", "03-3581-4321"
+        capsys, "--config", str(config), "--json", "03-1234-5678", "0120-123-456", "03-3346-0110"
     )
     assert code == 0
     assert [r["verdict"] for r in json_lines(out)] == ["allowlisted", "blocklisted", "police-number"]

@@ -6,8 +6,9 @@ English and Japanese). The verdict is the most serious one by DESIGN.md's preced
     blocklisted > police-lookalike > police-number > international > withheld
     > unavailable > payphone > invalid > allowlisted > ordinary
 
-with one deliberate exception: a number the family allowlisted never gets a police or
-caution verdict (allow beats everything except block). When both lists match, the more
+with one deliberate exception: a number the family allowlisted never gets a caution verdict
+(international, withheld, ...), but it keeps a police verdict: fraudsters display genuine police
+numbers, so a trusted entry must not silence them. When both lists match, the more
 specific entry decides and block wins a tie (see lists.py). The reasons keep every rule
 that fired, the deciding ones first, so the website can say "allowed by your list; note:
 this is a police number".
@@ -48,6 +49,8 @@ DEFAULT_ACTIONS: Mapping[str, str] = MappingProxyType(
 )
 
 _RANK = {code: index for index, code in enumerate(VERDICT_CODES)}
+#: Verdicts no allow-list entry can lower: fraudsters display genuine police numbers.
+POLICE_VERDICTS = frozenset({"police-lookalike", "police-number"})
 _ABSENCE_RULES = {"P": "withheld", "O": "unavailable", "C": "payphone", "S": "service-conflict"}
 
 
@@ -137,14 +140,22 @@ def judge(number: Number, lists: FamilyLists, config: ScreenConfig) -> Verdict:
     """Combine the number's findings with the family's lists into one Verdict."""
     found = number_findings(number, config)
     decision = lists.decide(number) if number.absence is None and number.digits else None
-    if decision is not None:
+    if decision is not None and not _allow_meets_police(decision, found):
         return _listed(number, decision, found)
+    if decision is not None:  # a trusted entry never silences a police verdict; say it was seen
+        found = [*found, finding("allow-ignored-for-police", pattern=decision.winner.pattern,
+                                 **label_fields(decision.winner.entry.label))]
     verdict = min((f.verdict for f in found if f.verdict), key=_RANK.__getitem__)
     deciding = sorted((f for f in found if f.verdict == verdict), key=lambda f: -f.risk)
     others = sorted(
         (f for f in found if f.verdict != verdict), key=lambda f: (_RANK.get(f.verdict or "", 99), -f.risk)
     )
     return _verdict(number, verdict, deciding[0].risk, [*deciding, *others])
+
+
+def _allow_meets_police(decision: ListDecision, found: list[Finding]) -> bool:
+    """An allow entry decided, but the number itself is a police verdict: police wins (DESIGN.md)."""
+    return decision.winner.entry.kind == "allow" and any(f.verdict in POLICE_VERDICTS for f in found)
 
 
 def _listed(number: Number, decision: ListDecision, found: list[Finding]) -> Verdict:
@@ -180,4 +191,4 @@ def _verdict(number: Number, code: str, risk: int, findings: list[Finding]) -> V
     )
 
 
-__all__ = ["DEFAULT_ACTIONS", "ScreenConfig", "judge", "number_findings", "screen", "screen_display"]
+__all__ = ["DEFAULT_ACTIONS", "POLICE_VERDICTS", "ScreenConfig", "judge", "number_findings", "screen", "screen_display"]

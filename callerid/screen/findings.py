@@ -24,6 +24,7 @@ RULES: Mapping[str, tuple[str | None, int]] = {
     "police-one-off": ("police-lookalike", 90),
     "police-known": ("police-number", 80),
     "police-pattern": ("police-number", 70),
+    "police-area-pattern": ("police-number", 70),
     "japanese-number-from-abroad": ("international", 65),
     "international": ("international", 60),
     "withheld": ("withheld", 50),
@@ -35,6 +36,7 @@ RULES: Mapping[str, tuple[str | None, int]] = {
     "ordinary": ("ordinary", 5),
     "allowlisted": ("allowlisted", 0),
     "list-conflict": (None, 0),
+    "allow-ignored-for-police": (None, 0),
 }
 
 #: Risk of each verdict's band: (lowest, highest). Allowlisted is 0 although it outranks ordinary:

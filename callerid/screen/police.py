@@ -8,6 +8,7 @@ dressed in international form, numbers one digit off a real one (fraud-jp.md). T
 | --- | --- |
 | a known police number, shown as a domestic call | police-number (may be spoofed) |
 | a valid domestic Japanese number ending in 0110 (the station pattern) | police-number |
+| a domestic number in a sourced pattern (police_patterns_jp.csv: Osaka's -1234, -9110) | police-number |
 | a Japanese police number (known or 0110) shown in international form | police-lookalike |
 | a foreign, international-form or malformed number ending in 0110 or 110 | police-lookalike |
 | a foreign, international-form or malformed number carrying a police number's digits | police-lookalike |
@@ -33,16 +34,23 @@ from importlib import resources
 from pathlib import Path
 from types import MappingProxyType
 
+from callerid.screen.areas import PREFECTURES_EN, prefecture_of
 from callerid.screen.findings import Finding, finding
 from callerid.screen.messages import edit_text, type_text
 from callerid.screen.numbers import Number, normalise, preload_metadata, region_facts
 
 #: The columns of police_jp.csv; an extra CSV uses the same header (any order).
-COLUMNS = ("kind", "prefecture_ja", "prefecture_en", "name_ja", "number", "source", "confidence")
+COLUMNS = (
+    "kind", "prefecture_ja", "prefecture_en", "name_ja", "number", "source", "date_seen", "confidence",
+)
 REQUIRED_COLUMNS = ("kind", "name_ja", "number")
 KINDS = ("hq", "station", "koban", "consultation", "other")
 MAX_CSV_BYTES = 5_000_000
 PACKAGED_CSV = "data/police_jp.csv"
+PATTERNS_CSV = "data/police_patterns_jp.csv"
+PATTERN_COLUMNS = ("prefecture_en", "ending", "kind", "like_en", "like_ja", "source")
+#: A pattern's prefecture that means every Japanese geographic number.
+NATIONWIDE = "*"
 
 
 class PoliceDataError(ValueError):
@@ -61,6 +69,7 @@ class PoliceEntry:
     source: str = ""
     confidence: str = ""
     display: str = ""  # "03-3581-4321"
+    date_seen: str = ""
 
     @property
     def name_en(self) -> str:
@@ -109,6 +118,28 @@ def classify_edit(got: str, want: str) -> Edit | None:
     return None
 
 
+@dataclass(frozen=True, slots=True)
+class PolicePattern:
+    """A sourced numbering habit of police lines that a directory cannot list in full.
+
+    "Osaka's stations end in -1234": every geographic number of an Osaka area code ending in 1234
+    gets police-number (warn, never block: it may be a shop). `prefecture_en` is NATIONWIDE for a
+    habit of the whole country (the consultation lines' -9110).
+    """
+
+    prefecture_en: str
+    ending: str
+    kind: str
+    like_en: str
+    like_ja: str
+    source: str = ""
+
+    def matches(self, national_digits: str, prefecture_en: str | None) -> bool:
+        if not national_digits.endswith(self.ending):
+            return False
+        return self.prefecture_en == NATIONWIDE or self.prefecture_en == prefecture_en
+
+
 def _deletions(text: str) -> Iterable[str]:
     return (text[:i] + text[i + 1 :] for i in range(len(text)))
 
@@ -119,13 +150,16 @@ class PoliceDirectory:
 
     entries: tuple[PoliceEntry, ...] = ()
     country: str = "JP"
+    patterns: tuple[PolicePattern, ...] = ()
     _by_number: Mapping[str, PoliceEntry] = field(default_factory=dict, repr=False)
     _near: Mapping[str, tuple[int, ...]] = field(default_factory=dict, repr=False)
     _windows: Mapping[str, PoliceEntry] = field(default_factory=dict, repr=False)
     _window_lengths: tuple[int, ...] = field(default=(), repr=False)
 
     @classmethod
-    def build(cls, entries: Iterable[PoliceEntry], country: str = "JP") -> PoliceDirectory:
+    def build(
+        cls, entries: Iterable[PoliceEntry], country: str = "JP", patterns: Iterable[PolicePattern] = ()
+    ) -> PoliceDirectory:
         """Index entries; a later entry with the same number replaces an earlier one."""
         by_number: dict[str, PoliceEntry] = {}
         for entry in entries:
@@ -144,6 +178,7 @@ class PoliceDirectory:
         return cls(
             entries=ordered,
             country=country,
+            patterns=tuple(patterns),
             _by_number=MappingProxyType(by_number),
             _near=MappingProxyType({k: tuple(sorted(v)) for k, v in near.items()}),
             _windows=MappingProxyType(windows),
@@ -170,6 +205,16 @@ class PoliceDirectory:
             if edit is not None:
                 return entry, edit
         return None
+
+    def pattern(self, national_digits: str | None) -> PolicePattern | None:
+        """The sourced pattern a geographic number falls in ("an Osaka number ending in 1234")."""
+        if not national_digits or not self.patterns:
+            return None
+        tail = [p for p in self.patterns if national_digits.endswith(p.ending)]
+        if not tail:
+            return None
+        prefecture = prefecture_of(national_digits)
+        return next((p for p in tail if p.matches(national_digits, prefecture)), None)
 
     def carried(self, digits: str) -> tuple[PoliceEntry, str] | None:
         """A police number (with or without its trunk 0) found inside `digits`, longest first."""
@@ -251,6 +296,7 @@ def _entry(values: dict[str, str], source: str, line: int) -> PoliceEntry:
         source=values.get("source", ""),
         confidence=values.get("confidence", "") or "user",
         display=number.national or number.national_digits,
+        date_seen=values.get("date_seen", ""),
     )
 
 
@@ -271,11 +317,38 @@ def packaged_entries() -> tuple[PoliceEntry, ...]:
     return tuple(parse_csv(text, "callerid/" + PACKAGED_CSV))
 
 
+def parse_patterns(text: str, source: str = "police patterns CSV") -> list[PolicePattern]:
+    """Patterns from CSV text with PATTERN_COLUMNS; PoliceDataError names the bad line."""
+    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+    if tuple(reader.fieldnames or ()) != PATTERN_COLUMNS:
+        raise PoliceDataError(f"{source} line 1: the header must be {','.join(PATTERN_COLUMNS)}")
+    patterns: list[PolicePattern] = []
+    for row in reader:
+        values = {k: (v or "").strip() for k, v in row.items()}
+        ending, prefecture = values["ending"], values["prefecture_en"]
+        if not (ending.isdigit() and 3 <= len(ending) <= 5):
+            raise PoliceDataError(f"{source} line {reader.line_num}: ending {ending!r} is not 3-5 digits")
+        if prefecture != NATIONWIDE and prefecture not in PREFECTURES_EN:
+            raise PoliceDataError(f"{source} line {reader.line_num}: unknown prefecture {prefecture!r}")
+        if values["kind"] not in KINDS or not values["source"]:
+            raise PoliceDataError(f"{source} line {reader.line_num}: needs a known kind and a source")
+        patterns.append(PolicePattern(prefecture, ending, values["kind"], values["like_en"],
+                                      values["like_ja"], values["source"]))
+    return patterns
+
+
+@functools.cache
+def packaged_patterns() -> tuple[PolicePattern, ...]:
+    """The patterns shipped in callerid/data/police_patterns_jp.csv (read once)."""
+    text = resources.files("callerid").joinpath(PATTERNS_CSV).read_text(encoding="utf-8")
+    return tuple(parse_patterns(text, "callerid/" + PATTERNS_CSV))
+
+
 @functools.cache
 def default_directory() -> PoliceDirectory:
     """The packaged directory, built once per process (with the number metadata preloaded)."""
     preload_metadata()
-    return PoliceDirectory.build(packaged_entries())
+    return PoliceDirectory.build(packaged_entries(), patterns=packaged_patterns())
 
 
 def load_directory(extra_csv: str | Path | None = None) -> PoliceDirectory:
@@ -291,7 +364,7 @@ def load_directory(extra_csv: str | Path | None = None) -> PoliceDirectory:
     if not path.is_file():
         raise PoliceDataError(f"{path}: no such file (police.extra_csv)")
     extra = parse_csv(_read_text(path), str(path))
-    return PoliceDirectory.build((*packaged_entries(), *extra))
+    return PoliceDirectory.build((*packaged_entries(), *extra), patterns=packaged_patterns())
 
 
 # ---------------------------------------------------------------------------------------------
@@ -338,15 +411,26 @@ def _one_off_finding(entry: PoliceEntry, edit: Edit) -> Finding:
     )
 
 
-def _pattern_finding(number: Number) -> Finding:
+def _type_note(number: Number) -> dict[str, str]:
     if number.number_type in ("fixed-line", "fixed-line-or-mobile"):
-        note_en = note_ja = ""
-    else:
-        kind_en = type_text(number.number_type, "en")
-        article = "an" if kind_en[:1].lower() in "aeiou" else "a"  # "an IP phone number"
-        note_en = f" (though it is {article} {kind_en} number, not a station switchboard)"
-        note_ja = f"（ただし{type_text(number.number_type, 'ja')}の番号です）"
-    return finding("police-pattern", display=number.display, type_note_en=note_en, type_note_ja=note_ja)
+        return {"type_note_en": "", "type_note_ja": ""}
+    kind_en = type_text(number.number_type, "en")
+    article = "an" if kind_en[:1].lower() in "aeiou" else "a"  # "an IP phone number"
+    return {
+        "type_note_en": f" (though it is {article} {kind_en} number, not a station switchboard)",
+        "type_note_ja": f"（ただし{type_text(number.number_type, 'ja')}の番号です）",
+    }
+
+
+def _pattern_finding(number: Number) -> Finding:
+    return finding("police-pattern", display=number.display, **_type_note(number))
+
+
+def _area_pattern_finding(number: Number, habit: PolicePattern) -> Finding:
+    return finding(
+        "police-area-pattern", display=number.display, ending=habit.ending, like_en=habit.like_en,
+        like_ja=habit.like_ja, **_type_note(number),
+    )
 
 
 def police_findings(number: Number, directory: PoliceDirectory) -> list[Finding]:
@@ -362,6 +446,9 @@ def police_findings(number: Number, directory: PoliceDirectory) -> list[Finding]
             ]
         if national and national.endswith(_STATION_ENDING):
             return [_pattern_finding(number)]
+        habit = directory.pattern(national)
+        if habit is not None:  # before one-digit-off: neighbouring stations share the habit
+            return [_area_pattern_finding(number, habit)]
         near = directory.one_off(national)
         return [_one_off_finding(*near)] if near else []
 
@@ -418,10 +505,13 @@ __all__ = [
     "PoliceDataError",
     "PoliceDirectory",
     "PoliceEntry",
+    "PolicePattern",
     "classify_edit",
     "default_directory",
     "load_directory",
     "packaged_entries",
+    "packaged_patterns",
     "parse_csv",
+    "parse_patterns",
     "police_findings",
 ]

@@ -191,4 +191,12 @@ def _verdict(number: Number, code: str, risk: int, findings: list[Finding]) -> V
     )
 
 
-__all__ = ["DEFAULT_ACTIONS", "POLICE_VERDICTS", "ScreenConfig", "judge", "number_findings", "screen", "screen_display"]
+__all__ = [
+    "DEFAULT_ACTIONS",
+    "POLICE_VERDICTS",
+    "ScreenConfig",
+    "judge",
+    "number_findings",
+    "screen",
+    "screen_display",
+]

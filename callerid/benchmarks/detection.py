@@ -41,7 +41,7 @@ from callerid.benchmarks.numbergen import (
     random_jp_number,
     random_ordinary_jp,
 )
-from callerid.model import CallerID
+from callerid.model import Absence, Advice, CallerID, VerdictCode
 from callerid.screen.areas import area_prefixes, prefecture_of
 from callerid.screen.engine import ScreenConfig, screen
 from callerid.screen.lists import FamilyLists
@@ -185,7 +185,7 @@ def neighbours(rng: random.Random, directory: PoliceDirectory, count: int) -> li
 
 @dataclass(frozen=True)
 class _Case:
-    section: str  # "police" | "ordinary" | "caution"
+    section: str  # "police" | "everyday" | "caution"
     group: str
     caller: CallerID
     shown: str
@@ -205,8 +205,13 @@ def _cases(rng: random.Random, directory: PoliceDirectory, sizes: Sizes) -> list
         kind = JP_KINDS[index % len(JP_KINDS)]
         style = index % 3
         shown = number if style == 0 else national_display(number) if style == 1 else full_width(number)
-        cases.append(_Case("ordinary", kind, CallerID("ntt", number=shown), shown, "ordinary"))
-    expected = {"P": "withheld", "O": "unavailable", "C": "payphone", "S": "unavailable"}
+        cases.append(_Case("everyday", kind, CallerID("ntt", number=shown), shown, VerdictCode.ORDINARY))
+    expected = {
+        Absence.WITHHELD: VerdictCode.WITHHELD,
+        Absence.OUT_OF_AREA: VerdictCode.UNAVAILABLE,
+        Absence.PAYPHONE: VerdictCode.PAYPHONE,
+        Absence.SERVICE_CONFLICT: VerdictCode.UNAVAILABLE,
+    }
     for code, want in expected.items():
         for _ in range(max(10, sizes.foreign // 20)):
             cases.append(
@@ -215,7 +220,7 @@ def _cases(rng: random.Random, directory: PoliceDirectory, sizes: Sizes) -> list
     avoid = tuple(p[1:] for p in police_numbers)
     for shown in random_foreign(rng, sizes.foreign, avoid=avoid):
         group = "ordinary foreign -> international"
-        cases.append(_Case("caution", group, CallerID("ntt", number=shown), shown, "international"))
+        cases.append(_Case("caution", group, CallerID("ntt", number=shown), shown, VerdictCode.INTERNATIONAL))
     return cases
 
 
@@ -260,7 +265,7 @@ def measure(quick: bool = False, seed: int = SEED, sizes: Sizes | None = None, r
                 tally[1] += 1
                 if not right:
                     report.misses.append((case.group, case.shown, verdict))
-            elif case.section == "ordinary":
+            elif case.section == "everyday":
                 ordinary[case.group][0] += not right
                 ordinary[case.group][1] += 1
                 if not right:
@@ -284,7 +289,7 @@ def measure(quick: bool = False, seed: int = SEED, sizes: Sizes | None = None, r
     for number, police in neighbours(rng, directory, sizes.neighbours):
         verdict = screen(CallerID("ntt", number=number), lists, config)
         report.neighbours[verdict.verdict] += 1
-        if verdict.action == "block" and number in police_variants[police]:
+        if verdict.action == Advice.BLOCK and number in police_variants[police]:
             report.neighbours_blocked_one_edit += 1
     report.recall = {group: (flagged, total) for group, (flagged, total) in recall.items()}
     report.ordinary = {kind: (bad, total) for kind, (bad, total) in ordinary.items()}
@@ -332,7 +337,8 @@ def format_report(report: Report, quick: bool, seed: int) -> str:
     for name, (flagged, count) in report.patterns.items():
         lines.append(f"  {name:<{width}} {flagged:>6} of {count} ({100 * flagged / max(count, 1):.3f} %)")
     lines.append("")
-    blocked = sum(n for v, n in report.neighbours.items() if v in ("police-lookalike", "blocklisted"))
+    blocking = (VerdictCode.POLICE_LOOKALIKE, VerdictCode.BLOCKLISTED)
+    blocked = sum(n for v, n in report.neighbours.items() if v in blocking)
     lines.append(
         f"neighbours: {sum(report.neighbours.values())} numbers with a police number's area and exchange,"
         " other last four digits"

@@ -34,6 +34,7 @@ from importlib import resources
 from pathlib import Path
 from types import MappingProxyType
 
+from callerid.model import ReasonCode
 from callerid.screen.areas import PREFECTURES_EN, prefecture_of
 from callerid.screen.findings import Finding, finding
 from callerid.screen.messages import edit_text, type_text
@@ -423,12 +424,12 @@ def _type_note(number: Number) -> dict[str, str]:
 
 
 def _pattern_finding(number: Number) -> Finding:
-    return finding("police-pattern", display=number.display, **_type_note(number))
+    return finding(ReasonCode.POLICE_PATTERN, display=number.display, **_type_note(number))
 
 
 def _area_pattern_finding(number: Number, habit: PolicePattern) -> Finding:
     return finding(
-        "police-area-pattern", display=number.display, ending=habit.ending, like_en=habit.like_en,
+        ReasonCode.POLICE_AREA_PATTERN, display=number.display, ending=habit.ending, like_en=habit.like_en,
         like_ja=habit.like_ja, **_type_note(number),
     )
 

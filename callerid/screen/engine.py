@@ -18,8 +18,8 @@ Pure: no I/O, no clock. The police directory is loaded once, outside, into `Scre
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 
 from callerid.model import (
@@ -36,7 +36,7 @@ from callerid.screen.findings import Finding, finding
 from callerid.screen.lists import FamilyLists, ListDecision
 from callerid.screen.messages import label_fields, other_list, problem_text, type_text
 from callerid.screen.numbers import Number, absent, normalise, region_facts
-from callerid.screen.police import PoliceDirectory, default_directory, police_findings
+from callerid.screen.police import PoliceDirectory, PoliceEntry, default_directory, police_findings
 
 #: The engine's advice for each verdict (callerid.policy turns a verdict into household actions).
 #: Caution verdicts warn: about nine in ten fake-police calls come from abroad or hide the
@@ -79,6 +79,10 @@ class ScreenConfig:
     def __post_init__(self) -> None:
         object.__setattr__(self, "region", (self.region or "JP").upper())
         region_facts(self.region)  # ValueError now for an unknown region, not at the first call
+
+    def with_household_police(self, extra: Iterable[PoliceEntry]) -> ScreenConfig:
+        """The same settings with the household's own police numbers added (from the website)."""
+        return replace(self, police=self.police.with_household(extra))
 
 
 def screen(caller: CallerID, lists: FamilyLists, config: ScreenConfig) -> Verdict:

@@ -189,6 +189,11 @@ class PoliceDirectory:
     def __len__(self) -> int:
         return len(self.entries)
 
+    def with_household(self, extra: Iterable[PoliceEntry]) -> PoliceDirectory:
+        """This directory plus the household's own numbers (theirs replace ours by number)."""
+        extra = tuple(extra)
+        return PoliceDirectory.build((*self.entries, *extra), self.country, self.patterns) if extra else self
+
     def lookup(self, national_digits: str | None) -> PoliceEntry | None:
         """The entry for an exact number as dialled in Japan ("0335814321")."""
         return self._by_number.get(national_digits or "")
@@ -275,17 +280,25 @@ def parse_csv(text: str, source: str = "police CSV") -> list[PoliceEntry]:
 
 
 def _entry(values: dict[str, str], source: str, line: int) -> PoliceEntry:
+    try:
+        return make_entry(values)
+    except PoliceDataError as exc:
+        raise PoliceDataError(f"{source} line {line}: {exc}") from None
+
+
+def make_entry(values: Mapping[str, str]) -> PoliceEntry:
+    """One police line from its columns (the CSV's, or a form's); PoliceDataError says what is wrong."""
     kind = values.get("kind", "").lower()
     if kind not in KINDS:
-        raise PoliceDataError(f"{source} line {line}: kind {kind!r} is not one of {', '.join(KINDS)}")
-    name_ja = values.get("name_ja", "")
+        raise PoliceDataError(f"kind {kind!r} is not one of {', '.join(KINDS)}")
+    name_ja = " ".join(values.get("name_ja", "").split())[:60]
     if not name_ja:
-        raise PoliceDataError(f"{source} line {line}: name_ja is empty (name the station, e.g. 新宿警察署)")
+        raise PoliceDataError("name_ja is empty (name the station, e.g. 新宿警察署)")
     raw = values.get("number", "")
     number = normalise(raw, "JP")
     if not (number.valid and number.country == "JP" and number.national_digits):
         raise PoliceDataError(
-            f"{source} line {line}: number {raw[:30]!r} is not a valid Japanese phone number "
+            f"number {raw[:30]!r} is not a valid Japanese phone number "
             "(write it as dialled in Japan, e.g. 03-3346-0110)"
         )
     return PoliceEntry(
@@ -510,6 +523,7 @@ __all__ = [
     "classify_edit",
     "default_directory",
     "load_directory",
+    "make_entry",
     "packaged_entries",
     "packaged_patterns",
     "parse_csv",

@@ -17,10 +17,12 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from flask import Flask, Response, current_app, g, jsonify, render_template, request, send_from_directory
+from flask.globals import request_ctx
 from markupsafe import escape
 from werkzeug.exceptions import HTTPException
 
 from callerid.web import api, auth, credentials, pages, security
+from callerid.web.i18n import translate
 from callerid.web.ratelimit import RateLimiter
 from callerid.web.state import WebState
 
@@ -102,8 +104,22 @@ def _favicon() -> Response:
     return send_from_directory(current_app.static_folder or "", "favicon.svg", mimetype="image/svg+xml")
 
 
+def _bare_error_page(status: int) -> Response:
+    """An error page that needs no URL building: for a request Werkzeug could not bind to a URL map.
+
+    A Host header IDNA cannot encode (a label over 63 characters, an empty label) leaves Flask
+    without a URL adapter, so every `url_for` in the normal templates would raise again inside the
+    error handler: a 500 and a page of tracebacks for one unauthenticated request.
+    """
+    text = escape(translate(getattr(g, "lang", "en"), "error_400" if status == 400 else "error_500"))
+    html = f"<!doctype html><meta charset=utf-8><title>{status}</title><p>{text}</p>\n"
+    return Response(html, status=status, mimetype="text/html")
+
+
 def _install_error_pages(app: Flask) -> None:
     def render_error(status: int, retry_after: int | None = None) -> Response:
+        if request_ctx.url_adapter is None and not security.is_api():
+            return _bare_error_page(status)
         if security.is_api():
             messages = {400: "bad request", 404: "not found", 405: "method not allowed",
                         413: "request too large", 429: "too many attempts"}
@@ -114,9 +130,14 @@ def _install_error_pages(app: Flask) -> None:
                 lang_key = "error_404"
             if not hasattr(g, "lang"):
                 g.lang = "en"
-            html = render_template(
-                "error.html", status=status, message_key=lang_key, seconds=retry_after or 0
-            )
+            try:
+                html = render_template(
+                    "error.html", status=status, message_key=lang_key, seconds=retry_after or 0
+                )
+            except Exception:  # an error page must never raise into Flask's handler again (a log flood)
+                log.warning("the %d page could not be rendered for %s; sent a plain one", status,
+                            request.path[:80], exc_info=True)
+                return _bare_error_page(status)
             response = Response(html, mimetype="text/html")
         response.status_code = status
         if retry_after:

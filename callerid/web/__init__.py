@@ -23,7 +23,8 @@ from werkzeug.exceptions import HTTPException
 
 from callerid.web import api, auth, credentials, pages, security
 from callerid.web.i18n import translate
-from callerid.web.ratelimit import RateLimiter
+from callerid.web.ratelimit import LoginLimiter, RateLimiter
+from callerid.web.ratelimit import token_limiter as _token_limiter
 from callerid.web.state import WebState
 
 if TYPE_CHECKING:
@@ -54,7 +55,8 @@ def create_app(
     store: Store,
     *,
     now: Callable[[], datetime] | None = None,
-    limiter: RateLimiter | None = None,
+    limiter: LoginLimiter | None = None,
+    token_limiter: RateLimiter | None = None,
     announce: Callable[[str], None] = _print_setup_code,
 ) -> Flask:
     """The website for `config`, reading and writing `store`.
@@ -80,7 +82,8 @@ def create_app(
     web_state = WebState(
         config=config,
         store=store,
-        limiter=limiter or RateLimiter(limit=5, window=60.0),
+        limiter=limiter or LoginLimiter(),
+        token_limiter=token_limiter or _token_limiter(),
     )
     if now is not None:
         web_state.now = now

@@ -14,11 +14,13 @@ Why these choices:
 
 from __future__ import annotations
 
+import errno
 import functools
 import json
 import os
 import re
 import sqlite3
+import stat
 import threading
 import time
 import unicodedata
@@ -47,6 +49,9 @@ BUSY_TIMEOUT_MS = 10_000
 _SQLITE_INT_MAX = 2**63 - 1
 
 T = TypeVar("T")
+
+#: The appliance's group (systemd `Group=`): a new database it owns may be read by that group.
+SERVICE_GROUP = "callerid"
 
 
 class StoreError(Exception):
@@ -417,6 +422,70 @@ def _guarded(method: Callable[..., T]) -> Callable[..., T]:
     return wrapper
 
 
+# --------------------------------------------------------------------------- file safety (issue 14)
+
+#: SQLite primary result codes for "read-only" and "cannot open" (extended codes keep them in the low byte).
+_SQLITE_READONLY = 8
+_SQLITE_CANTOPEN = 14
+
+
+def _cannot_share_memory(exc: sqlite3.Error) -> bool:
+    """A read-only open of a WAL file failed because this user cannot create or write its -shm file.
+
+    SQLite says "unable to open database file" (SQLITE_CANTOPEN) when it cannot create the -shm
+    file, and "attempt to write a readonly database" (SQLITE_READONLY_DIRECTORY, _CANTINIT) when
+    the folder is read-only to this user: both mean "read the file without shared memory".
+    """
+    code = getattr(exc, "sqlite_errorcode", None)
+    if code is None:  # an exception raised by us, not by SQLite
+        return False
+    return code & 0xFF in (_SQLITE_CANTOPEN, _SQLITE_READONLY)
+
+
+def _private_mode(gid: int) -> int:
+    """0600 for a new database file, or 0640 when it belongs to the appliance's group.
+
+    The file holds the website's password hash and session key. Under systemd (`Group=callerid`,
+    `StateDirectoryMode=0750`) family accounts in that group may read the log with `callerid log`;
+    anywhere else only the owner may.
+    """
+    import grp
+
+    try:
+        group = grp.getgrgid(gid).gr_name
+    except KeyError:
+        return 0o600
+    return 0o640 if group == SERVICE_GROUP else 0o600
+
+
+def _create_private(path: Path, like: Path | None = None) -> None:
+    """Create an empty file for SQLite with the mode it should keep (SQLite gives -wal and -shm the same).
+
+    SQLite would create it 0644 (less the umask). `like`: copy that file's permission bits instead.
+    An existing file is left as it is: its mode is its owner's choice.
+    """
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return
+    try:
+        mode = stat.S_IMODE(like.stat().st_mode) if like is not None else _private_mode(os.fstat(fd).st_gid)
+        os.fchmod(fd, mode)
+    finally:
+        os.close(fd)
+
+
+def _check_writable(conn: sqlite3.Connection) -> None:
+    """Prove at open that a write will work: a read-only file opens "read-write" without complaint
+    and would only fail at the first call. The change is rolled back, so nothing reaches the disk."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+        conn.execute(f"PRAGMA user_version = {version}")
+    finally:
+        conn.execute("ROLLBACK")
+
+
 # --------------------------------------------------------------------------- the store
 
 
@@ -490,7 +559,7 @@ class Store:
                 # A WAL file needs a -shm file; a user who may only read the folder cannot create one.
                 # With no -wal file there is no writer and nothing uncheckpointed, so reading the
                 # main file as immutable is exact.
-                if "unable to open" not in str(exc).lower() or Path(f"{self.path}-wal").exists():
+                if not _cannot_share_memory(exc) or Path(f"{self.path}-wal").exists():
                     raise
                 self._immutable = True
         return self._open("mode=ro&immutable=1")
@@ -558,6 +627,15 @@ class Store:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
             except OSError as exc:
                 raise StoreError(f"cannot create the folder {self.path.parent}: {exc.strerror}") from None
+            try:
+                _create_private(self.path)
+            except OSError as exc:
+                if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+                    raise StoreError(
+                        f"cannot create {self.path}: the folder {self.path.parent} is not writable "
+                        "(fix permissions or use --db)"
+                    ) from None
+                raise StoreError(f"cannot create {self.path}: {exc.strerror}") from None
         conn = self._conn()
         version = conn.execute("PRAGMA user_version").fetchone()[0]  # also proves it is SQLite
         if version > SCHEMA_VERSION:
@@ -587,6 +665,8 @@ class Store:
         conn.execute("PRAGMA journal_size_limit = 4194304")  # keep the -wal file small on an SD card
         if version < SCHEMA_VERSION:
             self._migrate(conn, version)
+        with self._write_lock:
+            _check_writable(conn)
 
     @staticmethod
     def _enable_wal(conn: sqlite3.Connection) -> str:
@@ -636,6 +716,7 @@ class Store:
         if target.exists():
             return
         partial = target.with_name(f"{target.name}.{os.getpid()}.part")
+        _create_private(partial, like=self.path)  # the copy holds the same secrets as the file
         source = sqlite3.connect(f"{self.path.as_uri()}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
         copy = sqlite3.connect(partial)
         try:

@@ -387,7 +387,7 @@ def _passwd(db: str, stdin: str) -> subprocess.CompletedProcess[str]:
     config = Path(db).with_name("empty.toml")
     config.write_text("# defaults\n")
     return subprocess.run(
-        [sys.executable, "-m", "callerid", "passwd", "--config", str(config), "--db", db],
+        [sys.executable, "-m", "callerid", "passwd", "--config", str(config), "--db", db, "--create"],
         input=stdin,
         capture_output=True,
         text=True,

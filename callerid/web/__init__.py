@@ -9,6 +9,7 @@ appliance imports this package only when the website is enabled.
 
 from __future__ import annotations
 
+import errno
 import logging
 import threading
 from collections.abc import Callable
@@ -214,8 +215,14 @@ def start_in_thread(
     def application(environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
         return built[0](environ, start_response)
 
-    server = create_server(application, host=bind_host, port=bind_port, threads=SERVER_THREADS,
-                           ident="callerid")
+    try:
+        server = create_server(application, host=bind_host, port=bind_port, threads=SERVER_THREADS,
+                               ident="callerid")
+    except ValueError:
+        # waitress's word for "getaddrinfo found nothing": for the callers it is an address they
+        # cannot listen on, like EADDRNOTAVAIL, so they report it in one line as they do that.
+        problem = f"{bind_host!r} is not an address or a host name that resolves"
+        raise OSError(errno.EADDRNOTAVAIL, problem) from None
     try:
         built.append(app or create_app(config, store))
     except BaseException:

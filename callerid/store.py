@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import errno
 import functools
+import grp
 import json
 import os
 import re
@@ -449,8 +450,6 @@ def _private_mode(gid: int) -> int:
     `StateDirectoryMode=0750`) family accounts in that group may read the log with `callerid log`;
     anywhere else only the owner may.
     """
-    import grp
-
     try:
         group = grp.getgrgid(gid).gr_name
     except KeyError:

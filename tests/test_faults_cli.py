@@ -256,3 +256,12 @@ def test_the_upgrade_backup_is_as_private_as_a_new_database(tmp_path: Path) -> N
     finally:
         os.umask(old)
     assert stat.S_IMODE((tmp_path / "calls.db.v1.bak").stat().st_mode) == 0o600
+
+
+def test_the_service_unit_runs_as_the_group_that_may_read_the_log() -> None:
+    """The 0640 rule names a group: it must be the one systemd runs the appliance as."""
+    unit = (Path(__file__).parents[1] / "systemd" / "callerid.service").read_text()
+    lines = [line for line in unit.splitlines() if "=" in line and not line.startswith("#")]
+    settings = dict(line.split("=", 1) for line in lines)
+    assert settings["Group"] == store_module.SERVICE_GROUP
+    assert settings["UMask"] == "0027" and settings["StateDirectoryMode"] == "0750"

@@ -17,10 +17,10 @@ import pytest
 from fs_helpers import as_other_user, read_only, shared_folder
 from store_records import make_record
 
-from callerid import store as store_module
 from callerid.commands.demo import DEMO_MARK, SCRIPT
 from callerid.config import ConfigError, parse_config
 from callerid.store import Store
+from callerid.store import files as store_files
 from callerid.web import credentials
 
 #: No voice, no LEDs, no website: the commands under test start quickly and quietly.
@@ -228,7 +228,7 @@ def test_the_service_group_may_read_the_log(tmp_path: Path, monkeypatch: pytest.
     """Under systemd (Group=callerid) the file is 0640, so family accounts in that group can run `log`."""
     import grp
 
-    monkeypatch.setattr(store_module, "SERVICE_GROUP", grp.getgrgid(os.getegid()).gr_name)
+    monkeypatch.setattr(store_files, "SERVICE_GROUP", grp.getgrgid(os.getegid()).gr_name)
     db = tmp_path / "calls.db"
     with Store(db) as store:
         store.add_call(make_record())
@@ -263,5 +263,5 @@ def test_the_service_unit_runs_as_the_group_that_may_read_the_log() -> None:
     unit = (Path(__file__).parents[1] / "systemd" / "callerid.service").read_text()
     lines = [line for line in unit.splitlines() if "=" in line and not line.startswith("#")]
     settings = dict(line.split("=", 1) for line in lines)
-    assert settings["Group"] == store_module.SERVICE_GROUP
+    assert settings["Group"] == store_files.SERVICE_GROUP
     assert settings["UMask"] == "0027" and settings["StateDirectoryMode"] == "0750"

@@ -18,6 +18,8 @@ setup(
         "numpy>=1.24",
         "flask>=3.0",
         "waitress>=3.0",
+        "paho-mqtt>=2.0",
+        "pynacl>=1.5",
     ],
     extras_require={
         "test": [

@@ -22,6 +22,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
+from callerid.fleet.config import FleetConfig, fleet_config
 from callerid.policy import DEFAULT_ACTIONS, PolicyError, validate_actions
 
 if TYPE_CHECKING:
@@ -168,6 +169,7 @@ class Config:
     speech: SpeechConfig = field(default_factory=SpeechConfig)
     panel: PanelConfig = field(default_factory=PanelConfig)
     web: WebConfig = field(default_factory=WebConfig)
+    fleet: FleetConfig = field(default_factory=FleetConfig)
     #: The file this came from (None: built-in defaults); not part of equality.
     source: str | None = field(default=None, compare=False)
 
@@ -363,7 +365,7 @@ _SECTIONS: dict[str, tuple[type, dict[str, Any]]] = {
     ),
 }
 _TOP_LEVEL: dict[str, Check] = {"region": _region, "language": _choice(*LANGUAGES)}
-_ALL_TOP = (*_TOP_LEVEL, *_SECTIONS, "policy")
+_ALL_TOP = (*_TOP_LEVEL, *_SECTIONS, "policy", "fleet")
 
 
 # --------------------------------------------------------------------------- loading
@@ -410,6 +412,7 @@ def _build(data: Mapping[str, Any], source: str, base: Path | None) -> Config:
         sections[name] = cls(**values)
     _check_pins(sections["panel"], fail)
     sections["policy"] = _policy(data.get("policy", {}), source, fail)
+    sections["fleet"] = fleet_config(data.get("fleet", {}), base, fail)
     return Config(**top, **sections, source=source)
 
 
@@ -496,6 +499,7 @@ __all__ = [
     "T35_COUNTRY_CODES",
     "Config",
     "ConfigError",
+    "FleetConfig",
     "ModemConfig",
     "PanelConfig",
     "PoliceConfig",

@@ -33,6 +33,7 @@ from callerid.model import CallerID, CallRecord, ListEntry, Reason, Verdict
 
 if TYPE_CHECKING:
     from callerid.screen.lists import FamilyLists
+    from callerid.screen.shared import SharedEntry
 
 LIST_KINDS = ("allow", "block")
 
@@ -148,7 +149,8 @@ def _migrate_2(conn: sqlite3.Connection) -> None:
 MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_migrate_1, _migrate_2)
 SCHEMA_VERSION = len(MIGRATIONS)
 
-_OUR_TABLES = {"calls", "lists", "settings", "sqlite_sequence"}
+#: shared_lists belongs to callerid/fleet/listdb.py, which creates it beside ours.
+_OUR_TABLES = {"calls", "lists", "settings", "sqlite_sequence", "shared_lists"}
 
 
 # --------------------------------------------------------------------------- value conversion
@@ -879,12 +881,20 @@ class Store:
             return removed > 0
 
     def family_lists(self, region: str | None = None) -> FamilyLists:
-        """The lists as the screening engine takes them."""
-        from callerid.screen.lists import FamilyLists
+        """The lists as the screening engine takes them, with the fleet's shared lists behind them."""
+        from callerid.screen.shared import ListsWithShared
 
-        return FamilyLists(
-            allow=self.list_entries("allow"), block=self.list_entries("block"), region=region or self.region
+        return ListsWithShared(
+            allow=self.list_entries("allow"), block=self.list_entries("block"), region=region or self.region,
+            shared=self.shared_entries(),
         )
+
+    @_guarded
+    def shared_entries(self) -> list[SharedEntry]:
+        """The entries of the fleet's shared lists this home applied (callerid/fleet/listdb.py owns them)."""
+        from callerid.fleet.listdb import shared_entries
+
+        return shared_entries(self._conn())
 
     # -- settings
 

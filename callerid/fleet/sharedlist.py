@@ -80,7 +80,7 @@ def build(name: str, version: int, entries: Iterable[dict[str, str]], signing_ke
         "name": name,
         "version": int(version),
         "published_at": published_at or datetime.now(UTC).isoformat(timespec="seconds"),
-        "entries": [dict(e) for e in entries],
+        "entries": [dict(e) if isinstance(e, dict) else e for e in entries],
     }
     return signing.sign(document, signing_key)
 

@@ -75,7 +75,9 @@ class FleetHome:
         self._client.on_connect = self._on_connect
         self._client.on_disconnect = self._on_disconnect
         self._client.on_message = self._on_message
+        self._client.on_subscribe = lambda *args: self._subscribed.set()
         self._connected = threading.Event()
+        self._subscribed = threading.Event()
         self._stopping = threading.Event()
         self._kick = threading.Event()
         self._announce = False
@@ -95,6 +97,10 @@ class FleetHome:
     @property
     def connected(self) -> bool:
         return self._connected.is_set()
+
+    def wait_ready(self, timeout: float) -> bool:
+        """Wait until connected and subscribed to commands and shared lists (tests, the bench)."""
+        return self._connected.wait(timeout) and self._subscribed.wait(timeout)
 
     def close(self, timeout: float = 3.0) -> None:
         """Say "offline" (retained) if connected, then disconnect; undelivered events stay queued."""
@@ -160,6 +166,7 @@ class FleetHome:
         if self._connected.is_set() and not self._stopping.is_set():
             log.warning("lost the broker %s (%s); call events wait in the outbox", self.cfg.broker, reason)
         self._connected.clear()
+        self._subscribed.clear()
 
     def _on_message(self, client: Any, userdata: Any, message: Any) -> None:
         try:

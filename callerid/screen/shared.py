@@ -61,6 +61,14 @@ class ListsWithShared(FamilyLists):
         """The shared block entry that matches `number` (most specific), whatever the family says."""
         return self._shared._block_match(self._number(number))
 
+    def blocked(self, number: Number | str) -> ListEntry | None:
+        """The family's block entry that matches, else a shared one (whatever the allow list says)."""
+        own = super().blocked(number)
+        if own is not None:
+            return own
+        found = self.shared_match(number)
+        return found.entry if found is not None else None
+
     def decide(self, number: Number | str) -> ListDecision | None:
         number = self._number(number)
         own = super().decide(number)

@@ -43,7 +43,7 @@ class Recorder:
         self.client.on_message = self._on_message
         self.client.on_subscribe = lambda *a: subscribed.set()
         connected = threading.Event()
-        self.client.on_connect = lambda *a: connected.set()
+        self.client.on_connect = lambda c, u, f, reason, p: None if reason.is_failure else connected.set()
         self.client.connect("127.0.0.1", port)
         self.client.loop_start()
         assert connected.wait(5), "the recorder could not connect"

@@ -37,10 +37,14 @@ def free_port() -> int:
 
 
 class LocalMosquitto:
-    """One Mosquitto process; `extra` is appended to the listener's config (TLS, ACL, ...)."""
+    """One Mosquitto process; `extra` is appended to the listener's config (TLS, ACL, ...).
+
+    With `own_listener=False`, `extra` must open the listener itself on `self.port` (known
+    before `extra` is written: pass `port=free_port()`).
+    """
 
     def __init__(self, folder: str | Path, *, port: int | None = None, extra: str = "",
-                 persistence: bool = False, anonymous: bool = True) -> None:
+                 persistence: bool = False, anonymous: bool = True, own_listener: bool = True) -> None:
         binary = mosquitto_binary()
         if binary is None:
             raise BrokerError("mosquitto is not installed (Debian package: mosquitto)")
@@ -53,6 +57,8 @@ class LocalMosquitto:
         lines = [
             f"listener {self.port} 127.0.0.1",
             f"allow_anonymous {'true' if anonymous else 'false'}",
+        ] if own_listener else []  # else `extra` brings its own listener (a config from the docs)
+        lines += [
             f"persistence {'true' if persistence else 'false'}",
             f"persistence_location {self.folder}/",
             f"log_dest file {self.log}",

@@ -34,6 +34,8 @@ class BrokerSession:
         self.client = make_client(cfg, client_id, broker=broker)
         self.client.suppress_exceptions = True
         self._ready = threading.Event()
+        self._subscribed = threading.Event()
+        self.client.on_subscribe = lambda *args: self._subscribed.set()
         self._refused: str | None = None
         self.client.on_connect = self._on_connect
         if on_message is not None:
@@ -46,6 +48,9 @@ class BrokerSession:
         if self._refused:
             self.close()
             raise PublishError(f"the broker {broker.url} refused the connection: {self._refused}")
+        if self.subscriptions and not self._subscribed.wait(timeout):
+            self.close()
+            raise PublishError(f"the broker {broker.url} did not confirm the subscriptions")
 
     def _on_connect(self, client: Any, userdata: Any, flags: Any, reason: Any, properties: Any) -> None:
         if reason.is_failure:

@@ -87,8 +87,9 @@ def call_line(home: str, event: dict[str, Any]) -> str:
         event.get("time", "?"), home, number, event.get("verdict", "?"), actions))
 
 
-def watch(cfg: FleetConfig, broker: Broker, *, as_json: bool, count: int | None, out: IO[str]) -> None:
-    """Print every call as it happens until `count` calls or Ctrl-C."""
+def watch(cfg: FleetConfig, broker: Broker, *, as_json: bool, count: int | None, out: IO[str],
+          subscribed: threading.Event | None = None) -> None:
+    """Print every call as it happens until `count` calls or Ctrl-C; `subscribed` is set once listening."""
     import json
 
     lines: queue.Queue[str] = queue.Queue()
@@ -98,6 +99,8 @@ def watch(cfg: FleetConfig, broker: Broker, *, as_json: bool, count: int | None,
         lines.put(text)
 
     feed = FleetFeed(cfg, broker, client_id=f"callerid-watch-{id(lines) % 10**8}", on_call=on_call)
+    if subscribed is not None:
+        subscribed.set()
     printed = 0
     try:
         while count is None or printed < count:

@@ -155,7 +155,16 @@ def lists() -> str:
             for e in store.list_entries(kind)
         ]
 
-    return render_template("lists.html", allow=rows("allow"), block=rows("block"))
+    shared = [
+        {
+            "shown": present.shorten(present.clean_text(listio.pattern_display(e.pattern, region)), 40),
+            "list": translate_here("shared_list_name", name=present.clean_text(e.list_name)[:64]),
+            "label": present.show(e.label, 60),
+        }
+        for e in store.shared_entries()
+        if e.verdict == "block"
+    ]
+    return render_template("lists.html", allow=rows("allow"), block=rows("block"), shared=shared)
 
 
 @bp.route("/lists/add", methods=["POST"])

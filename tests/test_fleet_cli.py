@@ -133,7 +133,8 @@ def test_watch_prints_each_call_once(tmp_path):
             watcher.join(10)
             assert not watcher.is_alive()
             lines = out.getvalue().splitlines()
-            assert lines[0] == "2026-11-30T09:12:03+09:00 obaachan 0335814321 police-number warn-household,panel"
+            assert lines[0] == ("2026-11-30T09:12:03+09:00 obaachan 0335814321 police-number "
+                                "warn-household,panel")
             assert lines[1].split()[2] == "0120555123"
         finally:
             home.close()

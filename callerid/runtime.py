@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from callerid.appliance import Appliance, ApplianceHooks
+from callerid.fleet.remote import HomeActions
+from callerid.fleet.wiring import FleetSink, build_fleet
 
 if TYPE_CHECKING:
     from callerid.alert import AlertSink
@@ -77,6 +79,10 @@ def build_runtime(
             sinks.append(sink)
 
     sinks.extend(extra_sinks or [])  # after the speaker and panel: a view shows their new state
+    fleet = build_fleet(config, store)
+    if fleet is not None:
+        sinks.append(FleetSink(fleet))
+        hooks = _with_fleet(hooks, fleet)
     modem = config.modem
     options = dict(driver_options or {})
     gap: dict[str, float] = {}
@@ -110,6 +116,14 @@ def build_runtime(
         **gap,
     )
     appliance_ref.append(appliance)
+    if fleet is not None:
+        fleet.set_actions(HomeActions(
+            acknowledge=appliance.acknowledge,
+            block_last=appliance.block_last_flagged,
+            lists_changed=appliance.reload_lists,
+        ))
+        fleet.start()  # connects in the background; the call path never waits for it
+        closers.append(fleet.close)
     if any("warn-caller" in acts for acts in config.policy.actions.values()):
         _render_caller_warning(config, appliance)
 
@@ -123,6 +137,23 @@ def build_runtime(
     gc.collect()
     gc.freeze()
     return Runtime(appliance=appliance, store=store, web=server, closers=closers)
+
+
+def _with_fleet(hooks: ApplianceHooks | None, fleet: Any) -> ApplianceHooks:
+    """The caller's hooks plus the fleet's: every committed call and every modem state reach it too."""
+    inner = hooks or ApplianceHooks()
+
+    def on_call(record: Any, timings: Any) -> None:
+        fleet.on_call(record)
+        if inner.on_call is not None:
+            inner.on_call(record, timings)
+
+    def on_status(state: str, detail: str) -> None:
+        fleet.on_modem(state, detail)
+        if inner.on_status is not None:
+            inner.on_status(state, detail)
+
+    return ApplianceHooks(on_call=on_call, on_status=on_status)
 
 
 def _systemd_watchdog() -> tuple[Callable[[], None] | None, float | None]:

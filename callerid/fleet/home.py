@@ -86,6 +86,10 @@ class FleetHome:
         self._modem = ("starting", "")
         self._sender = threading.Thread(target=self._send_loop, name="fleet-sender", daemon=True)
 
+    def set_actions(self, actions: HomeActions) -> None:
+        """What commands may ask of the appliance (known only once the appliance exists)."""
+        self._actions = actions
+
     # -- lifecycle -------------------------------------------------------------------------------
 
     def start(self) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 import subprocess
 import sys
 import time
@@ -18,6 +19,11 @@ from tests.fleet_support import Recorder, broker, needs_mosquitto, wait_until
 pytestmark = needs_mosquitto
 
 SCALE = 0.05
+
+
+def _blocked(db: Path) -> list[str]:
+    with sqlite3.connect(db, timeout=5) as conn:
+        return [row[0] for row in conn.execute("SELECT pattern FROM lists WHERE kind = 'block'")]
 
 
 def _run(tmp_path: Path, port: str, broker_port: int, trusted: str) -> subprocess.Popen[str]:
@@ -61,6 +67,17 @@ def test_a_police_call_reaches_the_broker_and_a_shared_list_blocks_the_next_call
             event = json.loads(call[1])
             assert event["number"] == "0335814321" and event["verdict"] == "police-number"
             assert took < 2.0, f"the call event took {took:.2f} s"
+            assert watcher.wait_for(lambda t, p, r: t == status and b'"alarm":true' in p, 5) is not None
+
+            # Home Assistant's button and the family's acknowledgement reach the appliance itself.
+            family = Recorder(mosq.port, "callerid/test-home/command/result")
+            family.publish(topics.command("test-home"), {"block_last": True, "id": 1})
+            family.publish(topics.command("test-home"), {"acknowledge": True, "id": 2})
+            assert wait_until(lambda: len(family.messages) == 2, 5)
+            assert [json.loads(p)["ok"] for t, p, r in family.messages] == [True, True]
+            assert wait_until(lambda: _blocked(tmp_path / "calls.db") == ["+81335814321"], 5)
+            assert watcher.wait_for(lambda t, p, r: t == status and b'"alarm":false' in p, 5) is not None
+            family.close()
 
             # A shared list from the trusted publisher blocks the next call from its number.
             scam = [{"number": "+81120555123", "verdict": "block", "label": "refund scam"}]

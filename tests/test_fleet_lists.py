@@ -141,3 +141,52 @@ def test_broker_addresses():
     for bad in ("http://x", "mqtt://", "mqtt://u:p@host", "mqtt://host:99999", "mqtt://host/path"):
         with pytest.raises(ValueError):
             parse_broker(bad)
+
+
+def test_the_lists_page_shows_shared_entries_as_shared_list_name(tmp_path):
+    from tests.web_support import web_site
+
+    key, public = _key()
+    with web_site(tmp_path, logged_in=True) as site:
+        client, store = site.client, site.store
+        lists = SharedListDB(store.path)
+        hostile = [{"number": SCAM, "verdict": "block", "label": "<b>refund</b>"}]
+        lists.offer(_payload(key, name="kanto-scams", entries=hostile), "kanto-scams", [public], "JP")
+        html = client.get("/lists").get_data(as_text=True)
+        assert "shared list kanto-scams" in html and "0120-555-123" in html
+        assert "&lt;b&gt;refund&lt;/b&gt;" in html and "<b>refund" not in html
+        lists.close()
+
+
+@pytest.mark.parametrize("text, message", [
+    ('[fleet]\nbroker = "mqtt://x"', "fleet.home: is required"),
+    ('[fleet]\nbroker = "mqtt://x"\nhome = "shared"', "reserved"),
+    ('[fleet]\nbroker = "mqtt://x"\nhome = "a"\nca_file = "config.toml"', "needs TLS"),
+    ('[fleet]\nbroker = "mqtts://x"\nhome = "a"\ncert_file = "config.toml"', "both cert_file and key_file"),
+    ('[fleet]\npassword = "x"', "without fleet.username"),
+    ('[fleet]\nkeepalive = 1', "5 to 3600"),
+    ('[fleet]\ntrusted_keys = "abc"', "list of public keys"),
+    ('[fleet]\ndiscovery_prefix = "home/#"', "plain topic prefix"),
+    ('[fleet]\nbrokr = "mqtt://x"', "did you mean 'broker'"),
+])
+def test_fleet_config_mistakes_are_one_line_naming_the_key(tmp_path, text, message):
+    from callerid.config import ConfigError, load_config
+
+    path = tmp_path / "config.toml"
+    path.write_text(text)
+    with pytest.raises(ConfigError) as caught:
+        load_config(path)
+    assert message in str(caught.value) and "\n" not in str(caught.value)
+
+
+def test_fleet_config_with_tls_files_relative_to_the_config(tmp_path):
+    from callerid.config import load_config
+
+    (tmp_path / "ca.crt").write_text("x")
+    path = tmp_path / "config.toml"
+    public = signing.public_key_of(SigningKey.generate())
+    path.write_text(f'[fleet]\nbroker = "mqtts://broker"\nhome = "sato"\nca_file = "ca.crt"\n'
+                    f'trusted_keys = ["{public}"]\n')
+    fleet = load_config(path).fleet
+    assert fleet.active and fleet.address.port == 8883 and fleet.ca_file == str(tmp_path / "ca.crt")
+    assert fleet.trusted_key_bytes() == (signing.parse_public_key(public),)

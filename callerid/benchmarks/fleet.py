@@ -31,6 +31,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from callerid.fleet import sharedlist, topics
+from callerid.fleet.mosquitto import BrokerError, LocalMosquitto, mosquitto_binary
+from callerid.outbox import Outbox
+
 LIST_ENTRIES = 100
 EVENTS_PER_HOME = 20
 RESTART_EVENTS_PER_HOME = 2
@@ -130,8 +134,6 @@ class LightHome:
     def __init__(self, index: int, bench: Bench) -> None:
         import paho.mqtt.client as mqtt
 
-        from callerid.fleet import topics
-
         self.id = f"home-{index:05d}"
         self.bench = bench
         self.channel = f"fleet:{self.id}"
@@ -153,8 +155,6 @@ class LightHome:
         bench.reactor.attach(self.client)
 
     def _on_connect(self, client: Any, userdata: Any, flags: Any, reason: Any, properties: Any) -> None:
-        from callerid.fleet import topics
-
         if reason.is_failure:
             return
         client.subscribe([(topics.SHARED_LISTS, 1), (topics.command(self.id), 1)])
@@ -191,9 +191,6 @@ class LightHome:
 
 class Bench:
     def __init__(self, folder: Path, homes: int) -> None:
-        from callerid.fleet.mosquitto import LocalMosquitto
-        from callerid.outbox import Outbox
-
         self.folder = folder
         self.broker = LocalMosquitto(folder / "broker", persistence=True)
         self.outbox = Outbox(folder / "outbox.db")
@@ -278,8 +275,6 @@ def _wait(predicate: Callable[[], bool], timeout: float, what: str) -> None:
 def _list_propagation(bench: Bench) -> str:
     import paho.mqtt.client as mqtt
     from nacl.signing import SigningKey
-
-    from callerid.fleet import sharedlist, topics
 
     key = SigningKey.generate()
     trusted = [bytes(key.verify_key)]
@@ -386,8 +381,6 @@ def _raise_file_limit(need: int) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from callerid.fleet.mosquitto import BrokerError, mosquitto_binary
-
     if mosquitto_binary() is None:
         print("  skipped: mosquitto is not installed (Debian package: mosquitto)")
         return 0

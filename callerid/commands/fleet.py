@@ -14,14 +14,20 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from callerid.cli import CommandError, add_common_options
+from callerid.commands._common import load_config_or_fail, open_store_or_fail
+from callerid.fleet.config import Broker, parse_broker
+from callerid.fleet.publisher import PublishError, publish_list
+from callerid.fleet.sharedlist import read_csv
+from callerid.fleet.signing import generate_key, load_signing_key
+from callerid.fleet.topics import check_id
+from callerid.fleet.watch import watch
+
 if TYPE_CHECKING:
     from callerid.config import Config
-    from callerid.fleet.config import Broker
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    from callerid.cli import add_common_options
-
     sub = parser.add_subparsers(dest="fleet_command", metavar="SUBCOMMAND", required=True)
     keygen = sub.add_parser("keygen", help="make a list publisher's signing key")
     keygen.add_argument("--out", required=True, metavar="KEY", help="private key file to write (KEY.pub too)")
@@ -53,9 +59,6 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _broker(args: argparse.Namespace, config: Config) -> Broker:
-    from callerid.cli import CommandError
-    from callerid.fleet.config import parse_broker
-
     url = args.broker or config.fleet.broker
     if not url:
         raise CommandError("no broker: give --broker mqtt://host:port or set [fleet] broker")
@@ -66,9 +69,6 @@ def _broker(args: argparse.Namespace, config: Config) -> Broker:
 
 
 def _keygen(args: argparse.Namespace) -> int:
-    from callerid.cli import CommandError
-    from callerid.fleet.signing import generate_key
-
     try:
         public = generate_key(args.out)
     except FileExistsError:
@@ -82,13 +82,6 @@ def _keygen(args: argparse.Namespace) -> int:
 
 
 def _publish(args: argparse.Namespace) -> int:
-    from callerid.cli import CommandError
-    from callerid.commands._common import load_config_or_fail
-    from callerid.fleet.publisher import PublishError, publish_list
-    from callerid.fleet.sharedlist import read_csv
-    from callerid.fleet.signing import load_signing_key
-    from callerid.fleet.topics import check_id
-
     config = load_config_or_fail(args.config)
     broker = _broker(args, config)
     try:
@@ -113,11 +106,6 @@ def _publish(args: argparse.Namespace) -> int:
 
 
 def _watch(args: argparse.Namespace) -> int:
-    from callerid.cli import CommandError
-    from callerid.commands._common import load_config_or_fail
-    from callerid.fleet.publisher import PublishError
-    from callerid.fleet.watch import watch
-
     config = load_config_or_fail(args.config)
     broker = _broker(args, config)
     if args.count is not None and args.count < 1:
@@ -133,9 +121,6 @@ def _watch(args: argparse.Namespace) -> int:
 
 
 def _web(args: argparse.Namespace) -> int:
-    from callerid.cli import CommandError
-    from callerid.commands._common import load_config_or_fail, open_store_or_fail
-    from callerid.fleet.publisher import PublishError
     from callerid.fleet.webpage import serve_fleet_page
 
     config = load_config_or_fail(args.config)

@@ -37,7 +37,9 @@ class BrokerSession:
         self._subscribed = threading.Event()
         self.client.on_subscribe = lambda *args: self._subscribed.set()
         self._refused: str | None = None
+        self._unreachable = False
         self.client.on_connect = self._on_connect
+        self.client.on_connect_fail = self._on_connect_fail
         if on_message is not None:
             self.client.on_message = on_message
         connect(self.client, cfg, broker)
@@ -45,6 +47,9 @@ class BrokerSession:
         if not self._ready.wait(timeout):
             self.close()
             raise PublishError(f"no answer from the broker {broker.url} within {timeout:g} s")
+        if self._unreachable:
+            self.close()
+            raise PublishError(f"nothing answers at {broker.url} (is the broker running, the address right?)")
         if self._refused:
             self.close()
             raise PublishError(f"the broker {broker.url} refused the connection: {self._refused}")
@@ -58,6 +63,11 @@ class BrokerSession:
         elif self.subscriptions:  # again after every reconnect: the session is not kept
             client.subscribe(self.subscriptions)
         self._ready.set()
+
+    def _on_connect_fail(self, client: Any, userdata: Any) -> None:
+        if not self._ready.is_set():  # the first attempt: a command should say so at once
+            self._unreachable = True
+            self._ready.set()
 
     def wait(self, info: Any, what: str) -> None:
         try:

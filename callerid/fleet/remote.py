@@ -16,8 +16,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from callerid.fleet.link import loads
-from callerid.web import listio
-from callerid.web.present import clean_text
 
 if TYPE_CHECKING:
     from callerid.store import Store
@@ -46,9 +44,13 @@ def handle(payload: bytes, store: Store, region: str, actions: HomeActions) -> d
     result = _run(command, store, region, actions)
     request_id = command.get("id")
     if isinstance(request_id, str | int) and not isinstance(request_id, bool):
-        result["id"] = request_id if isinstance(request_id, int) else clean_text(request_id)[:64]
+        result["id"] = request_id if isinstance(request_id, int) else _printable(request_id)[:64]
     log.info("fleet command %s: %s", _what(command), "done" if result["ok"] else result["error"])
     return result
+
+
+def _printable(text: str) -> str:
+    return "".join(c if c.isprintable() else "\ufffd" for c in text)
 
 
 def _what(command: dict[str, Any]) -> str:
@@ -80,6 +82,11 @@ def _call(action: Callable[[], None] | None, name: str) -> dict[str, Any]:
 
 def _list_edit(kind: str, command: dict[str, Any], store: Store, region: str,
                actions: HomeActions) -> dict[str, Any]:
+    # The website's own list-edit functions; imported here because importing callerid.web loads
+    # Flask, which a home that runs without its website should not carry for the rare command.
+    from callerid.web import listio
+    from callerid.web.present import clean_text
+
     number, label = command.get(kind), command.get("label", "")
     if not isinstance(number, str) or not isinstance(label, str):
         return {"ok": False, "error": f"{kind} needs a number as text, and label must be text"}

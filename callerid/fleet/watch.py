@@ -13,6 +13,7 @@ from collections import deque
 from collections.abc import Callable
 from typing import IO, TYPE_CHECKING, Any
 
+from callerid.commands._terminal import printable
 from callerid.fleet import topics
 from callerid.fleet.link import loads
 from callerid.fleet.publisher import BrokerSession
@@ -78,8 +79,6 @@ class FleetFeed:
 
 def call_line(home: str, event: dict[str, Any]) -> str:
     """One terminal line for a call event: time, home, number, verdict, actions."""
-    from callerid.commands._terminal import printable
-
     number = event.get("number") or {"P": "withheld", "O": "unavailable", "C": "payphone"}.get(
         str(event.get("absence")), "no number")
     actions = ",".join(str(a) for a in event.get("actions") or []) or "-"

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from flask import Blueprint, current_app, g, render_template
 
 from callerid.fleet.watch import FleetFeed
-from callerid.web import present
+from callerid.web import create_app, present, start_in_thread
 
 if TYPE_CHECKING:
     from flask import Flask
@@ -72,8 +72,6 @@ def fleet() -> str:
 
 def fleet_app(config: Config, store: Store, feed: FleetFeed) -> Flask:
     """The home site's app with the `/fleet` page added."""
-    from callerid.web import create_app
-
     app = create_app(config, store)
     app.register_blueprint(bp)
     app.extensions[EXTENSION] = feed
@@ -82,8 +80,6 @@ def fleet_app(config: Config, store: Store, feed: FleetFeed) -> Flask:
 
 def serve_fleet_page(config: Config, store: Store, broker: Broker, *, host: str, port: int) -> None:
     """Follow the broker and serve the page until Ctrl-C."""
-    from callerid.web import start_in_thread
-
     feed = FleetFeed(config.fleet, broker, client_id=f"callerid-fleet-web-{port}")
     try:
         server = start_in_thread(config, store, host=host, port=port, app=fleet_app(config, store, feed))

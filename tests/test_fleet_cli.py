@@ -111,7 +111,7 @@ def test_publish_list_says_so_when_the_broker_is_not_there(tmp_path, capsys):
     code = main(["fleet", "publish-list", str(tmp_path / "list.csv"), "--name", "x", "--key",
                  str(tmp_path / "trusted.key"), "--broker", f"mqtt://127.0.0.1:{free_port()}"])
     err = capsys.readouterr().err
-    assert code == 2 and "nothing answers there" in err and err.count("\n") == 1
+    assert code == 2 and "nothing answers at" in err and err.count("\n") == 1
 
 
 def test_watch_prints_each_call_once(tmp_path):

@@ -122,7 +122,7 @@ def test_commands_edit_the_lists_like_the_website_and_answer(tmp_path, store):
     with broker(tmp_path / "broker") as mosq:
         home = FleetHome(_home(mosq.port), store, actions=actions)
         home.start()
-        family = Recorder(mosq.port, "callerid/test-home/command/result")
+        family = Recorder(mosq.port, "callerid/test-home/command/result", "callerid/test-home/report")
         try:
             assert home.wait_ready(5)
             command = "callerid/test-home/command"
@@ -133,8 +133,10 @@ def test_commands_edit_the_lists_like_the_website_and_answer(tmp_path, store):
             family.publish(command, b"\xff not json")
             family.publish(command, {"acknowledge": True, "id": "e"})
             family.publish(command, {"block_last": True, "id": "f"})
-            assert wait_until(lambda: len(family.messages) >= 7, timeout=10)
-            results = [json.loads(p) for t, p, r in family.messages]
+            assert wait_until(lambda: len(family.messages) >= 8, timeout=10)
+            results = [json.loads(p) for t, p, r in family.messages if t.endswith("/result")]
+            reports = [json.loads(p) for t, p, r in family.messages if t.endswith("/report")]
+            assert [(r["number"], r["home"]) for r in reports] == [("+815012345678", "test-home")]
             by_id = {r.get("id"): r for r in results}
             assert by_id["a"]["ok"] and by_id["a"]["pattern"] == "+815012345678"
             assert by_id["b"]["ok"] and by_id["c"]["ok"]

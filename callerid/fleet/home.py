@@ -177,6 +177,8 @@ class FleetHome:
             if message.topic == topics.command(self.home):
                 result = handle(message.payload, self._store, self.region, self._actions)
                 client.publish(topics.command_result(self.home), dumps(result), qos=1)
+                if result.get("ok") and result.get("done") == "block":  # the family called it fraud
+                    self.report(str(result["pattern"]), "blocked by the family")
                 self._changed()
                 return
             name = topics.list_name_of(message.topic)

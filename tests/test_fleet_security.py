@@ -150,3 +150,48 @@ def test_tls_needs_the_right_ca_and_a_login(tmp_path):
             Recorder(mosq.port, username="family", password="wrong", tls=tls(pki["ca"]))
     finally:
         mosq.stop()
+
+
+def test_a_home_can_log_in_with_a_client_certificate_named_after_it(tmp_path):
+    pki = make_pki(tmp_path / "pki")
+    folder = pki["ca"].parent
+
+    def run(*args: str) -> None:
+        subprocess.run(["openssl", *args], cwd=folder, check=True, capture_output=True)
+
+    for name in ("home-c", "family", "stranger"):
+        run("req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout",
+            f"{name}.key", "-out", f"{name}.csr", "-subj", f"/CN={name}")
+        ca = "other-ca" if name == "stranger" else "ca"
+        run("x509", "-req", "-in", f"{name}.csr", "-CA", f"{ca}.crt", "-CAkey", f"{ca}.key",
+            "-CAcreateserial", "-out", f"{name}.crt", "-days", "2")
+    acl = tmp_path / "callerid.acl"
+    acl.write_text(doc_block("acl"))
+    port = free_port()
+    conf = (f"listener {port} 127.0.0.1\ncafile {pki['ca']}\ncertfile {pki['server']}\n"
+            f"keyfile {pki['server_key']}\nrequire_certificate true\nuse_identity_as_username true\n"
+            f"allow_anonymous false\nacl_file {acl}\n")
+    mosq = LocalMosquitto(tmp_path / "broker", port=port, extra=conf, own_listener=False).start()
+    store = Store(tmp_path / "calls.db")
+    try:
+        cfg = FleetConfig(broker=f"mqtts://127.0.0.1:{port}", home="home-c", ca_file=str(pki["ca"]),
+                          cert_file=str(folder / "home-c.crt"), key_file=str(folder / "home-c.key"))
+        home = FleetHome(cfg, store)
+        home.start()
+        try:
+            assert home.wait_ready(10)
+            family_tls = {"ca_certs": str(pki["ca"]), "certfile": str(folder / "family.crt"),
+                          "keyfile": str(folder / "family.key")}
+            family = Recorder(port, "callerid/+/status", tls=family_tls, client_id="family")
+            status = family.wait_for(lambda t, p, r: t == "callerid/home-c/status" and b'"online"' in p, 10)
+            assert status is not None  # the certificate's name was the login, and the ACL let it write
+            family.close()
+        finally:
+            home.close()
+        stranger = {"ca_certs": str(pki["ca"]), "certfile": str(folder / "stranger.crt"),
+                    "keyfile": str(folder / "stranger.key")}
+        with pytest.raises((ssl.SSLError, OSError, AssertionError)):
+            Recorder(port, tls=stranger, client_id="stranger")
+    finally:
+        store.close()
+        mosq.stop()

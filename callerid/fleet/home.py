@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -35,7 +36,8 @@ log = logging.getLogger("callerid.fleet")
 CHANNEL = "fleet"
 BATCH = 50
 ACK_TIMEOUT_S = 10.0
-IDLE_WAKE_S = 60.0
+#: How often the idle sender looks at the modem's state (an attribute read, no disk) for the status.
+IDLE_WAKE_S = 15.0
 PRUNE_SENT_AFTER_S = 7 * 86400.0
 
 
@@ -84,11 +86,16 @@ class FleetHome:
         self._status_dirty = True
         self._alarm = False
         self._modem = ("starting", "")
+        self._modem_source: Callable[[], tuple[str, str]] | None = None
         self._sender = threading.Thread(target=self._send_loop, name="fleet-sender", daemon=True)
 
     def set_actions(self, actions: HomeActions) -> None:
         """What commands may ask of the appliance (known only once the appliance exists)."""
         self._actions = actions
+
+    def follow_modem(self, source: Callable[[], tuple[str, str]]) -> None:
+        """Where the modem's (state, detail) can be read; a change reaches the status within seconds."""
+        self._modem_source = source
 
     # -- lifecycle -------------------------------------------------------------------------------
 
@@ -133,6 +140,10 @@ class FleetHome:
         if record.verdict.flagged:
             self._alarm = True
         self._changed()
+
+    def listener(self, record: CallRecord, requested: object = None) -> None:
+        """The appliance's per-call listener seam: the committed call, with its id."""
+        self.on_call(record)
 
     def on_call_ended(self, record: CallRecord | None = None) -> None:
         self._alarm = False
@@ -203,6 +214,11 @@ class FleetHome:
             self._kick.clear()
             if self._stopping.is_set():
                 break
+            if self._modem_source is not None:
+                modem = self._modem_source()
+                if modem != self._modem:
+                    self._modem = modem
+                    self._status_dirty = True
             if not self._connected.wait(1.0):
                 self._kick.set()  # come back when connected
                 continue

@@ -34,6 +34,8 @@ if TYPE_CHECKING:
 log = logging.getLogger("callerid.fleet")
 
 CHANNEL = "fleet"
+#: paho's result codes for a publish that is on its way: MQTT_ERR_SUCCESS, MQTT_ERR_AGAIN.
+_QUEUED = (0, -1)
 BATCH = 50
 ACK_TIMEOUT_S = 10.0
 #: How often the idle sender looks at the modem's state (an attribute read, no disk) for the status.
@@ -264,7 +266,7 @@ class FleetHome:
         while time.monotonic() < deadline:
             if info.is_published():
                 return True
-            if info.rc not in (0, 1) or not self._connected.is_set():  # 1: not yet sent (MQTT_ERR_AGAIN)
+            if info.rc not in _QUEUED or not self._connected.is_set():
                 return False
             try:
                 info.wait_for_publish(0.2)

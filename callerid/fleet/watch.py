@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 FLAGGED_VERDICTS = frozenset({"blocklisted", "police-lookalike", "police-number", "international",
                               "withheld", "unavailable", "payphone"})
 MAX_HOMES = 100_000
+MAX_PAYLOAD = 64 * 1024  # a status or call event is a few hundred bytes
 
 
 class FleetFeed:
@@ -47,6 +48,8 @@ class FleetFeed:
 
     def _on_message(self, client: Any, userdata: Any, message: Any) -> None:
         home = topics.home_of(message.topic)
+        if len(message.payload) > MAX_PAYLOAD:
+            return
         payload = loads(message.payload)
         if home is None or not isinstance(payload, dict):
             return

@@ -27,18 +27,17 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
-from callerid.model import CallerID, CallRecord, ListEntry, Reason, Verdict
+from callerid.fleet.listdb import shared_entries
+from callerid.model import Action, Advice, CallerID, CallRecord, ListEntry, ListKind, Reason, Verdict
+from callerid.screen.lists import FamilyLists, normalise_pattern
+from callerid.screen.shared import ListsWithShared, SharedEntry
 
-if TYPE_CHECKING:
-    from callerid.screen.lists import FamilyLists
-    from callerid.screen.shared import SharedEntry
-
-LIST_KINDS = ("allow", "block")
+LIST_KINDS = tuple(ListKind)
 
 #: Actions that mean the household was warned or the call was stopped (see `flagged`).
-_FLAGGING_ACTIONS = frozenset({"warn-household", "warn-caller", "block"})
+_FLAGGING_ACTIONS = frozenset({Action.WARN_HOUSEHOLD, Action.WARN_CALLER, Action.BLOCK})
 
 #: How long a connection waits for another process's write lock before giving up.
 BUSY_TIMEOUT_MS = 10_000
@@ -225,7 +224,7 @@ def _search_digits(values: Iterable[str | None]) -> str:
 
 def _is_flagged(default_action: str, actions: Sequence[str]) -> bool:
     """The household should have been warned or the call was stopped (Verdict.flagged, or what we did)."""
-    return default_action in ("warn", "block") or bool(_FLAGGING_ACTIONS.intersection(actions))
+    return default_action in (Advice.WARN, Advice.BLOCK) or bool(_FLAGGING_ACTIONS.intersection(actions))
 
 
 def _call_row(record: CallRecord) -> dict[str, Any]:
@@ -811,13 +810,6 @@ class Store:
     def normalise_pattern(self, pattern: str) -> str:
         """The stored form of a list pattern (ValueError with a clear message for nonsense)."""
         text = _text(str(pattern)) or ""
-        try:
-            from callerid.screen.lists import normalise_pattern
-        except ImportError:  # screening package not installed: keep what was typed, trimmed
-            text = text.strip()
-            if not text:
-                raise ValueError("empty number or pattern") from None
-            return text
         return normalise_pattern(text, self.region)
 
     @_guarded
@@ -882,18 +874,16 @@ class Store:
 
     def family_lists(self, region: str | None = None) -> FamilyLists:
         """The lists as the screening engine takes them, with the fleet's shared lists behind them."""
-        from callerid.screen.shared import ListsWithShared
-
         return ListsWithShared(
-            allow=self.list_entries("allow"), block=self.list_entries("block"), region=region or self.region,
+            allow=self.list_entries(ListKind.ALLOW),
+            block=self.list_entries(ListKind.BLOCK),
+            region=region or self.region,
             shared=self.shared_entries(),
         )
 
     @_guarded
     def shared_entries(self) -> list[SharedEntry]:
         """The entries of the fleet's shared lists this home applied (callerid/fleet/listdb.py owns them)."""
-        from callerid.fleet.listdb import shared_entries
-
         return shared_entries(self._conn())
 
     # -- settings

@@ -13,7 +13,7 @@ from nacl.signing import SigningKey
 
 from callerid.fleet import sharedlist, signing, topics
 from callerid.model import CallerID
-from callerid.sim import SimCall, SimulatedModem
+from callerid.modem.sim import SimCall, SimulatedModem
 from tests.fleet_support import Recorder, broker, needs_mosquitto, wait_until
 
 pytestmark = needs_mosquitto

@@ -33,6 +33,7 @@ from typing import Any
 
 from callerid.fleet import sharedlist, topics
 from callerid.fleet.mosquitto import BrokerError, LocalMosquitto, mosquitto_binary
+from callerid.model import Action, Advice, ReasonCode, VerdictCode
 from callerid.outbox import Outbox
 
 LIST_ENTRIES = 100
@@ -50,9 +51,9 @@ def _event(home: str, seq: int) -> dict[str, Any]:
     """A realistic call event (the `log --json` shape) for `home`."""
     return {
         "id": seq, "time": "2026-11-30T09:12:03+09:00", "number": f"0335{seq % 10_000_000:07d}",
-        "name": None, "absence": None, "verdict": "police-number", "risk": 80,
-        "reasons": [{"code": "police-known", "detail": "0335814321 is the number of the Tokyo police."}],
-        "actions": ["panel", "warn-household"], "reviewed": False,
+        "name": None, "absence": None, "verdict": VerdictCode.POLICE_NUMBER, "risk": 80,
+        "reasons": [{"code": ReasonCode.POLICE_KNOWN, "detail": "The number of the Tokyo police."}],
+        "actions": [Action.PANEL, Action.WARN_HOUSEHOLD], "reviewed": False,
     }
 
 
@@ -278,7 +279,7 @@ def _list_propagation(bench: Bench) -> str:
 
     key = SigningKey.generate()
     trusted = [bytes(key.verify_key)]
-    entries = [{"number": f"+81505{i:07d}", "verdict": "block", "label": f"reported scam {i}"}
+    entries = [{"number": f"+81505{i:07d}", "verdict": Advice.BLOCK, "label": f"reported scam {i}"}
                for i in range(LIST_ENTRIES)]
     payload = sharedlist.encode(sharedlist.build("bench", 1, entries, key))
     publisher = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id="bench-publisher")

@@ -24,6 +24,7 @@ from callerid.fleet.discovery import discovery_messages
 from callerid.fleet.link import connect, dumps, make_client
 from callerid.fleet.listdb import SharedListDB
 from callerid.fleet.remote import HomeActions, handle
+from callerid.model import ListKind
 from callerid.outbox import Outbox
 
 if TYPE_CHECKING:
@@ -190,7 +191,7 @@ class FleetHome:
             if message.topic == topics.command(self.home):
                 result = handle(message.payload, self._store, self.region, self._actions)
                 client.publish(topics.command_result(self.home), dumps(result), qos=1)
-                if result.get("ok") and result.get("done") == "block":  # the family called it fraud
+                if result.get("ok") and result.get("done") == ListKind.BLOCK:  # the family called it fraud
                     self.report(str(result["pattern"]), "blocked by the family")
                 self._changed()
                 return

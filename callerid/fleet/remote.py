@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from callerid.fleet.link import loads
+from callerid.model import ListKind
 
 if TYPE_CHECKING:
     from callerid.store import Store
@@ -54,14 +55,14 @@ def _printable(text: str) -> str:
 
 
 def _what(command: dict[str, Any]) -> str:
-    for name in ("block", "allow", "acknowledge", "block_last"):
+    for name in (*ListKind, "acknowledge", "block_last"):
         if name in command:
             return name
     return "unknown"
 
 
 def _run(command: dict[str, Any], store: Store, region: str, actions: HomeActions) -> dict[str, Any]:
-    kinds = [k for k in ("block", "allow") if k in command]
+    kinds = [kind for kind in ListKind if kind in command]
     if len(kinds) > 1:
         return {"ok": False, "error": "one of block or allow per command"}
     if kinds:
@@ -80,7 +81,7 @@ def _call(action: Callable[[], None] | None, name: str) -> dict[str, Any]:
     return {"ok": True, "done": name}
 
 
-def _list_edit(kind: str, command: dict[str, Any], store: Store, region: str,
+def _list_edit(kind: ListKind, command: dict[str, Any], store: Store, region: str,
                actions: HomeActions) -> dict[str, Any]:
     # The website's own list-edit functions; imported here because importing callerid.web loads
     # Flask, which a home that runs without its website should not carry for the rare command.
@@ -95,7 +96,7 @@ def _list_edit(kind: str, command: dict[str, Any], store: Store, region: str,
         entry = store.add_list_entry(kind, pattern, listio.clean_label(label))
     except ValueError as exc:
         return {"ok": False, "error": f"bad number: {clean_text(str(exc))[:160]}"}
-    store.remove_list_entry("block" if kind == "allow" else "allow", pattern)
+    store.remove_list_entry(ListKind.BLOCK if kind == ListKind.ALLOW else ListKind.ALLOW, pattern)
     if actions.lists_changed is not None:
         actions.lists_changed()
     return {"ok": True, "done": kind, "pattern": entry.pattern,

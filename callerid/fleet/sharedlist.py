@@ -18,6 +18,7 @@ from typing import Any
 
 from callerid.fleet import signing
 from callerid.fleet.topics import check_id
+from callerid.model import Advice
 from callerid.screen.shared import SHARED_VERDICTS, SharedEntry, shared_entry
 
 MAX_ENTRIES = 50_000
@@ -58,7 +59,7 @@ def read_csv(text: str, region: str) -> list[dict[str, str]]:
                     f"line {reader.line_num}: {len(cells)} columns; expected number,verdict,label"
                 )
             number = cells[0]
-            verdict = (cells[1] if len(cells) > 1 and cells[1] else "block").lower()
+            verdict = (cells[1] if len(cells) > 1 and cells[1] else Advice.BLOCK).lower()
             label = cells[2][:MAX_LABEL] if len(cells) > 2 else ""
             try:
                 entry = shared_entry("csv", number, verdict, label, region)
@@ -125,7 +126,7 @@ def check(payload: bytes, topic_name: str, trusted: Iterable[bytes], region: str
         if not isinstance(item, dict):
             skipped += 1
             continue
-        verdict = item.get("verdict", "block")
+        verdict = item.get("verdict", Advice.BLOCK)
         label = item.get("label", "")
         try:
             if not isinstance(item.get("number"), str) or not isinstance(label, str):

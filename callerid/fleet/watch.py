@@ -17,12 +17,15 @@ from callerid.commands._terminal import printable
 from callerid.fleet import topics
 from callerid.fleet.link import loads
 from callerid.fleet.publisher import BrokerSession
+from callerid.model import Absence, Action, Advice
+from callerid.screen.engine import ADVICE_BY_VERDICT
 
 if TYPE_CHECKING:
     from callerid.fleet.config import Broker, FleetConfig
 
-FLAGGED_VERDICTS = frozenset({"blocklisted", "police-lookalike", "police-number", "international",
-                              "withheld", "unavailable", "payphone"})
+#: Verdicts whose calls the fleet page lists as flagged (the engine advises warn or block).
+FLAGGED_VERDICTS = frozenset(code for code, advice in ADVICE_BY_VERDICT.items()
+                             if advice in (Advice.WARN, Advice.BLOCK))
 MAX_HOMES = 100_000
 MAX_PAYLOAD = 64 * 1024  # a status or call event is a few hundred bytes
 
@@ -67,7 +70,7 @@ class FleetFeed:
             if call_id is not None and call_id in seen:
                 return  # a redelivery (at least once)
             seen.append(call_id)
-            if payload.get("verdict") in FLAGGED_VERDICTS or "block" in (payload.get("actions") or []):
+            if payload.get("verdict") in FLAGGED_VERDICTS or Action.BLOCK in (payload.get("actions") or []):
                 self.flagged.setdefault(home, deque(maxlen=self._keep)).appendleft(payload)
             self.status.setdefault(home, {})
         if self._on_call is not None:
@@ -82,8 +85,7 @@ class FleetFeed:
 
 def call_line(home: str, event: dict[str, Any]) -> str:
     """One terminal line for a call event: time, home, number, verdict, actions."""
-    number = event.get("number") or {"P": "withheld", "O": "unavailable", "C": "payphone"}.get(
-        str(event.get("absence")), "no number")
+    number = event.get("number") or Absence.word_for(str(event.get("absence")))
     actions = ",".join(str(a) for a in event.get("actions") or []) or "-"
     return " ".join(printable(str(part))[:40] for part in (
         event.get("time", "?"), home, number, event.get("verdict", "?"), actions))

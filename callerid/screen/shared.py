@@ -12,13 +12,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from callerid.model import ListEntry
+from callerid.model import Advice, ListEntry, ListKind
 from callerid.screen.lists import FamilyLists, ListDecision, ListMatch, normalise_pattern
 from callerid.screen.numbers import Number
 
 #: What a shared entry asks for. Only "block" acts in this version; other verdicts are kept
 #: (and shown) but do not change screening, so a newer publisher cannot make an older home guess.
-SHARED_VERDICTS = ("block", "warn")
+SHARED_VERDICTS = (Advice.BLOCK, Advice.WARN)
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,7 +32,7 @@ class SharedEntry:
 
     def as_list_entry(self) -> ListEntry:
         label = f"shared list {self.list_name}" + (f": {self.label}" if self.label else "")
-        return ListEntry(kind="block", pattern=self.pattern, label=label)
+        return ListEntry(kind=ListKind.BLOCK, pattern=self.pattern, label=label)
 
 
 class ListsWithShared(FamilyLists):
@@ -48,7 +48,7 @@ class ListsWithShared(FamilyLists):
         super().__init__(allow, block, region)
         self.shared: tuple[SharedEntry, ...] = tuple(shared)
         self._shared = FamilyLists(
-            (), [e.as_list_entry() for e in self.shared if e.verdict == "block"], self.region
+            (), [e.as_list_entry() for e in self.shared if e.verdict == Advice.BLOCK], self.region
         )
 
     def __len__(self) -> int:
@@ -82,7 +82,7 @@ def shared_entry(list_name: str, number: str, verdict: str, label: str, region: 
     """A SharedEntry with its pattern normalised (ValueError for a bad number or verdict)."""
     if verdict not in SHARED_VERDICTS:
         raise ValueError(f"verdict must be one of {', '.join(SHARED_VERDICTS)}, not {str(verdict)[:20]!r}")
-    return SharedEntry(list_name, normalise_pattern(number, region), verdict, label)
+    return SharedEntry(list_name, normalise_pattern(number, region), Advice(verdict), label)
 
 
 __all__ = ["SHARED_VERDICTS", "ListsWithShared", "SharedEntry", "shared_entry"]

@@ -17,7 +17,7 @@ from typing import Any
 from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, url_for
 
 from callerid import __version__
-from callerid.model import CallRecord
+from callerid.model import Action, Advice, CallRecord, ListKind
 from callerid.web import listio, present
 from callerid.web.filters import bounded_int, parse_filters
 from callerid.web.security import safe_next, translate_here
@@ -44,9 +44,9 @@ def call_view(record: CallRecord, lang: str, today: str | None, name_chars: int 
         "headline": present.verdict_headline(code, lang),
         "severity": present.severity(code),
         "flagged": verdict.flagged,
-        "blocked": "block" in record.actions,
+        "blocked": Action.BLOCK in record.actions,
         "actions": present.action_labels(record.actions, lang),
-        "outcome": present.action_labels(record.actions, lang, quiet=("panel",), empty=False),
+        "outcome": present.action_labels(record.actions, lang, quiet=(Action.PANEL,), empty=False),
         "reviewed": record.reviewed,
     }
 
@@ -162,9 +162,11 @@ def lists() -> str:
             "label": present.show(e.label, 60),
         }
         for e in store.shared_entries()
-        if e.verdict == "block"
+        if e.verdict == Advice.BLOCK
     ]
-    return render_template("lists.html", allow=rows("allow"), block=rows("block"), shared=shared)
+    return render_template(
+        "lists.html", allow=rows(ListKind.ALLOW), block=rows(ListKind.BLOCK), shared=shared
+    )
 
 
 @bp.route("/lists/add", methods=["POST"])
@@ -184,7 +186,7 @@ def list_add() -> Response:
         reason = present.clean_text(str(exc))[:160]
         flash(translate_here("bad_pattern", pattern=shown, reason=reason), "error")
         return redirect(back)
-    other = "block" if kind == "allow" else "allow"
+    other = ListKind.BLOCK if kind == ListKind.ALLOW else ListKind.ALLOW
     shown = listio.pattern_display(pattern, st.config.region)
     if st.store.remove_list_entry(other, pattern):
         flash(translate_here("removed", pattern=shown, list=_kind_name(other)), "info")
@@ -233,7 +235,7 @@ def list_import() -> Response:
 @bp.route("/lists/export.csv")
 def list_export() -> Response:
     store = state().store
-    body = listio.export_csv(store.list_entries("allow") + store.list_entries("block"))
+    body = listio.export_csv(store.list_entries(ListKind.ALLOW) + store.list_entries(ListKind.BLOCK))
     return Response(
         body,
         mimetype="text/csv",

@@ -16,8 +16,8 @@ from callerid.model import Advice, ListEntry, ListKind
 from callerid.screen.lists import FamilyLists, ListDecision, ListMatch, normalise_pattern
 from callerid.screen.numbers import Number
 
-#: What a shared entry asks for. Only "block" acts in this version; other verdicts are kept
-#: (and shown) but do not change screening, so a newer publisher cannot make an older home guess.
+#: What a shared entry asks for. Only block acts in this version; warn entries are kept but do not
+#: change screening (warning without blocking needs a verdict code of its own, see docs/fleet.md).
 SHARED_VERDICTS = (Advice.BLOCK, Advice.WARN)
 
 

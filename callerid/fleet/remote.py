@@ -2,7 +2,7 @@
 
 `{"block": NUMBER, "label": ...}`, `{"allow": NUMBER, "label": ...}`, `{"acknowledge": true}` and
 `{"block_last": true}` (Home Assistant's button); an optional `"id"` is echoed in the result so
-the sender can match it. A list edit is exactly what the website's form does (`listio` checks
+the sender can match it. A list edit is exactly what the website's form does (`listcsv` checks
 the number, the Store keeps it, the entry leaves the other list), so the same police rules and
 limits apply wherever an edit comes from. Every command gets one result object, never an
 exception: a stranger's malformed message must not stop the home's fleet link.
@@ -15,8 +15,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from callerid import listcsv
 from callerid.fleet.link import loads
 from callerid.model import ListKind
+from callerid.text import clean_text
 
 if TYPE_CHECKING:
     from callerid.store import Store
@@ -45,13 +47,9 @@ def handle(payload: bytes, store: Store, region: str, actions: HomeActions) -> d
     result = _run(command, store, region, actions)
     request_id = command.get("id")
     if isinstance(request_id, str | int) and not isinstance(request_id, bool):
-        result["id"] = request_id if isinstance(request_id, int) else _printable(request_id)[:64]
+        result["id"] = request_id if isinstance(request_id, int) else clean_text(request_id)[:64]
     log.info("fleet command %s: %s", _what(command), "done" if result["ok"] else result["error"])
     return result
-
-
-def _printable(text: str) -> str:
-    return "".join(c if c.isprintable() else "\ufffd" for c in text)
 
 
 def _what(command: dict[str, Any]) -> str:
@@ -83,24 +81,18 @@ def _call(action: Callable[[], None] | None, name: str) -> dict[str, Any]:
 
 def _list_edit(kind: ListKind, command: dict[str, Any], store: Store, region: str,
                actions: HomeActions) -> dict[str, Any]:
-    # The website's own list-edit functions; imported here because importing callerid.web loads
-    # Flask, which a home that runs without its website should not carry for the rare command.
-    from callerid.web import listio
-    from callerid.web.present import clean_text
-
     number, label = command.get(kind), command.get("label", "")
     if not isinstance(number, str) or not isinstance(label, str):
         return {"ok": False, "error": f"{kind} needs a number as text, and label must be text"}
     try:
-        pattern = listio.validate_pattern(number, store)
-        entry = store.add_list_entry(kind, pattern, listio.clean_label(label))
+        pattern = listcsv.clean_pattern(number, store.region)
+        entry = store.add_list_entry(kind, pattern, listcsv.clean_label(label))
     except ValueError as exc:
         return {"ok": False, "error": f"bad number: {clean_text(str(exc))[:160]}"}
     store.remove_list_entry(ListKind.BLOCK if kind == ListKind.ALLOW else ListKind.ALLOW, pattern)
     if actions.lists_changed is not None:
         actions.lists_changed()
-    return {"ok": True, "done": kind, "pattern": entry.pattern,
-            "shown": listio.pattern_display(entry.pattern, region)}
+    return {"ok": True, "done": kind, "pattern": entry.pattern}
 
 
 __all__ = ["HomeActions", "handle"]

@@ -13,12 +13,12 @@ from collections import deque
 from collections.abc import Callable
 from typing import IO, TYPE_CHECKING, Any
 
-from callerid.commands._terminal import printable
 from callerid.fleet import topics
 from callerid.fleet.link import loads
 from callerid.fleet.publisher import BrokerSession
 from callerid.model import Absence, Action, Advice
 from callerid.screen.engine import ADVICE_BY_VERDICT
+from callerid.terminal import printable
 
 if TYPE_CHECKING:
     from callerid.fleet.config import Broker, FleetConfig

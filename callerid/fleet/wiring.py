@@ -1,9 +1,10 @@
-"""Connecting a FleetHome to the running appliance: which appliance events it hears, what it may ask.
+"""Plugging this home's FleetHome into the running appliance through its seams.
 
-The fleet hears three things: a call committed to the log (with its id), a call ended or
-acknowledged (the alarm goes off), and the modem's state. It may ask the appliance to
-acknowledge the warning, block the last flagged caller, and re-read the lists after a command
-or a shared list changed them. Everything it hears returns at once (see FleetHome).
+The fleet hears: each call once it is in the log, with its id (a per-call listener); the end or
+acknowledgement of a call (an alert sink, so the alarm on the broker goes off); the modem's
+state (read, never waited for). It may ask the appliance to acknowledge the warning, block the
+last flagged caller and re-read the lists after a command or a shared list changed them. It
+starts and stops with the appliance's sinks; everything it hears returns at once (FleetHome).
 """
 
 from __future__ import annotations
@@ -11,9 +12,12 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
+from callerid.alert import QuietSink
 from callerid.fleet.home import FleetHome
+from callerid.fleet.remote import HomeActions
 
 if TYPE_CHECKING:
+    from callerid.appliance.loop import Appliance
     from callerid.config import Config
     from callerid.model import CallRecord
     from callerid.store import Store
@@ -21,37 +25,44 @@ if TYPE_CHECKING:
 log = logging.getLogger("callerid.fleet")
 
 
-class FleetSink:
-    """An alert sink that only listens for a call's end (the alarm shown on the broker goes off)."""
+class FleetSink(QuietSink):
+    """The fleet link as an alert sink: it connects on start, says offline on close, and hears
+    when the household's alarm is over (the call ended, or the household acknowledged it)."""
 
     def __init__(self, home: FleetHome) -> None:
         self.home = home
 
     def start(self) -> None:
-        pass
-
-    def incoming(self, record: CallRecord, actions: frozenset[str]) -> None:
-        pass
-
-    def ring(self, record: CallRecord) -> None:
-        pass
+        self.home.start()  # connects in the background; the call path never waits for it
 
     def ended(self, record: CallRecord) -> None:
         self.home.on_call_ended(record)
 
+    def acknowledge(self, record: CallRecord | None) -> None:
+        self.home.on_call_ended(record)
+
     def close(self) -> None:
-        pass
+        self.home.close()
 
 
-def build_fleet(config: Config, store: Store) -> FleetHome | None:
-    """This home's fleet link when `[fleet]` asks for one; None (with one log line) if it cannot start."""
+def attach_fleet(config: Config, store: Store, appliance: Appliance) -> FleetHome | None:
+    """Connect this home to the fleet when `[fleet]` asks for it; None (one log line) if it cannot."""
     if not config.fleet.active:
         return None
     try:
-        return FleetHome(config.fleet, store, region=config.region)
+        home = FleetHome(config.fleet, store, region=config.region)
     except Exception as exc:  # never fatal: the appliance protects the household without the fleet
         log.warning("fleet link unavailable, carrying on without it: %s", exc)
         return None
+    home.set_actions(HomeActions(
+        acknowledge=appliance.acknowledge,
+        block_last=appliance.block_last_flagged,
+        lists_changed=appliance.reload_lists,
+    ))
+    home.follow_modem(lambda: (appliance.modem_state, appliance.modem_detail))
+    appliance.add_listener(home.listener)
+    appliance.add_sink(FleetSink(home))
+    return home
 
 
-__all__ = ["FleetSink", "build_fleet"]
+__all__ = ["FleetSink", "attach_fleet"]

@@ -189,7 +189,7 @@ class FleetHome:
     def _on_message(self, client: Any, userdata: Any, message: Any) -> None:
         try:
             if message.topic == topics.command(self.home):
-                result = handle(message.payload, self._store, self.region, self._actions)
+                result = handle(message.payload, self._store, self._actions)
                 client.publish(topics.command_result(self.home), dumps(result), qos=1)
                 if result.get("ok") and result.get("done") == ListKind.BLOCK:  # the family called it fraud
                     self.report(str(result["pattern"]), "blocked by the family")

@@ -37,14 +37,14 @@ class HomeActions:
     lists_changed: Callable[[], None] | None = None
 
 
-def handle(payload: bytes, store: Store, region: str, actions: HomeActions) -> dict[str, Any]:
+def handle(payload: bytes, store: Store, actions: HomeActions) -> dict[str, Any]:
     """Run one command message; the result object to publish on `.../command/result`."""
     if len(payload) > MAX_COMMAND_BYTES:
         return {"ok": False, "error": "command too long"}
     command = loads(payload)
     if not isinstance(command, dict):
         return {"ok": False, "error": "a command is a JSON object"}
-    result = _run(command, store, region, actions)
+    result = _run(command, store, actions)
     request_id = command.get("id")
     if isinstance(request_id, str | int) and not isinstance(request_id, bool):
         result["id"] = request_id if isinstance(request_id, int) else clean_text(request_id)[:64]
@@ -59,12 +59,12 @@ def _what(command: dict[str, Any]) -> str:
     return "unknown"
 
 
-def _run(command: dict[str, Any], store: Store, region: str, actions: HomeActions) -> dict[str, Any]:
+def _run(command: dict[str, Any], store: Store, actions: HomeActions) -> dict[str, Any]:
     kinds = [kind for kind in ListKind if kind in command]
     if len(kinds) > 1:
         return {"ok": False, "error": "one of block or allow per command"}
     if kinds:
-        return _list_edit(kinds[0], command, store, region, actions)
+        return _list_edit(kinds[0], command, store, actions)
     if command.get("acknowledge") is True:
         return _call(actions.acknowledge, "acknowledge")
     if command.get("block_last") is True:
@@ -79,8 +79,7 @@ def _call(action: Callable[[], None] | None, name: str) -> dict[str, Any]:
     return {"ok": True, "done": name}
 
 
-def _list_edit(kind: ListKind, command: dict[str, Any], store: Store, region: str,
-               actions: HomeActions) -> dict[str, Any]:
+def _list_edit(kind: ListKind, command: dict[str, Any], store: Store, actions: HomeActions) -> dict[str, Any]:
     number, label = command.get(kind), command.get("label", "")
     if not isinstance(number, str) or not isinstance(label, str):
         return {"ok": False, "error": f"{kind} needs a number as text, and label must be text"}

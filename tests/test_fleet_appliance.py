@@ -104,3 +104,43 @@ def test_a_police_call_reaches_the_broker_and_a_shared_list_blocks_the_next_call
         status = late.json_on(topics.status("test-home"))
         assert status == {"state": "offline", "home": "test-home"}  # the clean shutdown said so
         late.close()
+
+
+def test_with_the_broker_away_calls_are_logged_as_fast_and_their_events_follow_when_it_returns(tmp_path):
+    from callerid.fleet.mosquitto import LocalMosquitto, free_port
+
+    port = free_port()
+    key = SigningKey.generate()
+    with SimulatedModem("conexant", time_scale=SCALE) as sim:
+        proc = _run(tmp_path, sim.port, port, signing.public_key_of(key))
+        mosq = LocalMosquitto(tmp_path / "broker", port=port)
+        try:
+            assert sim.wait_for(lambda s: s.caller_id_mode is not None, timeout=10), "modem never initialised"
+            numbers = ["0335814321", "0312345678"]
+            for n, number in enumerate(numbers, start=1):
+                sim.play_call(SimCall(caller=CallerID(format="text", number=number), rings=2)).wait(5)
+                assert wait_until(lambda n=n: _logged(tmp_path / "calls.db") == n, 5)
+            assert _pending(tmp_path / "calls.db") == 2
+            mosq.start()
+            watcher = Recorder(port, "callerid/test-home/call")
+            assert wait_until(lambda: len(watcher.messages) >= 2, 40)  # reconnects back off to 30 s at most
+            assert [json.loads(p)["number"] for t, p, r in watcher.messages] == numbers
+            assert wait_until(lambda: _pending(tmp_path / "calls.db") == 0, 5)
+            watcher.close()
+        finally:
+            proc.terminate()
+            output, _ = proc.communicate(timeout=10)
+            mosq.stop()
+        assert proc.returncode == 0, output
+        assert "Traceback" not in output
+
+
+def _logged(db: Path) -> int:
+    with sqlite3.connect(db, timeout=5) as conn:
+        return conn.execute("SELECT count(*) FROM calls").fetchone()[0]
+
+
+def _pending(db: Path) -> int:
+    with sqlite3.connect(db, timeout=5) as conn:
+        sql = "SELECT count(*) FROM outbox WHERE channel = 'fleet' AND sent_at IS NULL"
+        return conn.execute(sql).fetchone()[0]

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import io
 import json
+import signal
+import subprocess
+import sys
 import threading
+import urllib.request
 from dataclasses import replace
 
 import pytest
@@ -14,6 +18,7 @@ from callerid.config import Config, StoreConfig, WebConfig
 from callerid.fleet import sharedlist, signing, topics
 from callerid.fleet.config import FleetConfig, parse_broker
 from callerid.fleet.home import FleetHome
+from callerid.fleet.mosquitto import free_port
 from callerid.fleet.watch import FleetFeed, watch
 from callerid.fleet.webpage import fleet_app
 from callerid.store import Store
@@ -106,8 +111,6 @@ def test_publish_list_bad_input_is_one_line(tmp_path, capsys, monkeypatch, args,
 def test_publish_list_says_so_when_the_broker_is_not_there(tmp_path, capsys):
     _keys(tmp_path, capsys)
     (tmp_path / "list.csv").write_text(CSV)
-    from callerid.fleet.mosquitto import free_port
-
     code = main(["fleet", "publish-list", str(tmp_path / "list.csv"), "--name", "x", "--key",
                  str(tmp_path / "trusted.key"), "--broker", f"mqtt://127.0.0.1:{free_port()}"])
     err = capsys.readouterr().err
@@ -184,3 +187,29 @@ def test_status_json_is_what_the_page_reads(tmp_path):
     home.outbox.close()
     home.lists.close()
     store.close()
+
+
+def test_fleet_web_serves_until_sigterm(tmp_path):
+    with broker(tmp_path / "broker") as mosq:
+        port = free_port()
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "callerid", "fleet", "web", "--broker", mosq.url, "--port", str(port),
+             "--db", str(tmp_path / "nas.db")],
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        )
+        try:
+            def answers() -> bool:
+                try:
+                    with urllib.request.urlopen(f"http://127.0.0.1:{port}/login", timeout=1) as page:
+                        return page.status == 200
+                except OSError:
+                    return False
+
+            assert wait_until(answers, 20)
+            proc.send_signal(signal.SIGTERM)
+            output, _ = proc.communicate(timeout=10)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+        assert proc.returncode == 0, output
+        assert "/fleet" in output and "Traceback" not in output

@@ -133,7 +133,8 @@ def test_commands_edit_the_lists_like_the_website_and_answer(tmp_path, store):
             family.publish(command, b"\xff not json")
             family.publish(command, {"acknowledge": True, "id": "e"})
             family.publish(command, {"block_last": True, "id": "f"})
-            assert wait_until(lambda: len(family.messages) >= 8, timeout=10)
+            family.publish(command, {"allow": "03-3581-4321", "id": "g"})  # the Tokyo police HQ
+            assert wait_until(lambda: len(family.messages) >= 9, timeout=10)
             results = [json.loads(p) for t, p, r in family.messages if t.endswith("/result")]
             reports = [json.loads(p) for t, p, r in family.messages if t.endswith("/report")]
             assert [(r["number"], r["home"]) for r in reports] == [("+815012345678", "test-home")]
@@ -143,6 +144,7 @@ def test_commands_edit_the_lists_like_the_website_and_answer(tmp_path, store):
             assert not by_id["d"]["ok"] and "bad number" in by_id["d"]["error"]
             assert by_id["e"] == {"ok": True, "done": "acknowledge", "id": "e"}
             assert not by_id["f"]["ok"]  # no block_last action given to this home
+            assert not by_id["g"]["ok"] and "police" in by_id["g"]["error"]
             assert {"ok": False, "error": "a command is a JSON object"} in results
             assert [e.pattern for e in store.list_entries("allow")] == ["+81312345678", "+815012345678"]
             assert store.list_entries("block") == []  # allowing took it off the block list, as the site does

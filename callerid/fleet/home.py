@@ -26,6 +26,7 @@ from callerid.fleet.listdb import SharedListDB
 from callerid.fleet.remote import HomeActions, handle
 from callerid.model import ListKind
 from callerid.outbox import Outbox
+from callerid.screen.engine import ScreenConfig
 
 if TYPE_CHECKING:
     from callerid.fleet.config import FleetConfig
@@ -61,6 +62,7 @@ class FleetHome:
         *,
         region: str = "JP",
         actions: HomeActions | None = None,
+        screening: ScreenConfig | None = None,
     ) -> None:
         if not cfg.active or cfg.home is None:
             raise ValueError("the fleet needs [fleet] broker and home")
@@ -69,6 +71,7 @@ class FleetHome:
         self.region = region
         self._store = store
         self._actions = actions or HomeActions()
+        self._screening = screening or ScreenConfig(region=region)  # for the allow list's police rule
         self._trusted = cfg.trusted_key_bytes()
         self.outbox = Outbox(store.path)
         self.lists = SharedListDB(store.path)
@@ -189,7 +192,7 @@ class FleetHome:
     def _on_message(self, client: Any, userdata: Any, message: Any) -> None:
         try:
             if message.topic == topics.command(self.home):
-                result = handle(message.payload, self._store, self._actions)
+                result = handle(message.payload, self._store, self._screening, self._actions)
                 client.publish(topics.command_result(self.home), dumps(result), qos=1)
                 if result.get("ok") and result.get("done") == ListKind.BLOCK:  # the family called it fraud
                     self.report(str(result["pattern"]), "blocked by the family")

@@ -17,10 +17,12 @@ from typing import TYPE_CHECKING, Any
 
 from callerid import listcsv
 from callerid.fleet.link import loads
+from callerid.listguard import allow_conflict
 from callerid.model import ListKind
 from callerid.text import clean_text
 
 if TYPE_CHECKING:
+    from callerid.screen.engine import ScreenConfig
     from callerid.store import Store
 
 log = logging.getLogger("callerid.fleet.commands")
@@ -37,14 +39,16 @@ class HomeActions:
     lists_changed: Callable[[], None] | None = None
 
 
-def handle(payload: bytes, store: Store, actions: HomeActions) -> dict[str, Any]:
+def handle(
+    payload: bytes, store: Store, screening: ScreenConfig, actions: HomeActions
+) -> dict[str, Any]:
     """Run one command message; the result object to publish on `.../command/result`."""
     if len(payload) > MAX_COMMAND_BYTES:
         return {"ok": False, "error": "command too long"}
     command = loads(payload)
     if not isinstance(command, dict):
         return {"ok": False, "error": "a command is a JSON object"}
-    result = _run(command, store, actions)
+    result = _run(command, store, screening, actions)
     request_id = command.get("id")
     if isinstance(request_id, str | int) and not isinstance(request_id, bool):
         result["id"] = request_id if isinstance(request_id, int) else clean_text(request_id)[:64]
@@ -59,12 +63,14 @@ def _what(command: dict[str, Any]) -> str:
     return "unknown"
 
 
-def _run(command: dict[str, Any], store: Store, actions: HomeActions) -> dict[str, Any]:
+def _run(
+    command: dict[str, Any], store: Store, screening: ScreenConfig, actions: HomeActions
+) -> dict[str, Any]:
     kinds = [kind for kind in ListKind if kind in command]
     if len(kinds) > 1:
         return {"ok": False, "error": "one of block or allow per command"}
     if kinds:
-        return _list_edit(kinds[0], command, store, actions)
+        return _list_edit(kinds[0], command, store, screening, actions)
     if command.get("acknowledge") is True:
         return _call(actions.acknowledge, "acknowledge")
     if command.get("block_last") is True:
@@ -79,12 +85,16 @@ def _call(action: Callable[[], None] | None, name: str) -> dict[str, Any]:
     return {"ok": True, "done": name}
 
 
-def _list_edit(kind: ListKind, command: dict[str, Any], store: Store, actions: HomeActions) -> dict[str, Any]:
+def _list_edit(kind: ListKind, command: dict[str, Any], store: Store, screening: ScreenConfig,
+               actions: HomeActions) -> dict[str, Any]:
     number, label = command.get(kind), command.get("label", "")
     if not isinstance(number, str) or not isinstance(label, str):
         return {"ok": False, "error": f"{kind} needs a number as text, and label must be text"}
     try:
         pattern = listcsv.clean_pattern(number, store.region)
+        conflict = allow_conflict(store, screening, pattern) if kind == ListKind.ALLOW else None
+        if conflict is not None:  # the allow list's door, as for the website, the API and the CLI
+            return {"ok": False, "error": f"not trusted: {conflict.text('en')}"}
         entry = store.add_list_entry(kind, pattern, listcsv.clean_label(label))
     except ValueError as exc:
         return {"ok": False, "error": f"bad number: {clean_text(str(exc))[:160]}"}

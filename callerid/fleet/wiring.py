@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from callerid.appliance.loop import Appliance
     from callerid.config import Config
     from callerid.model import CallRecord
+    from callerid.screen.engine import ScreenConfig
     from callerid.store import Store
 
 log = logging.getLogger("callerid.fleet")
@@ -45,12 +46,14 @@ class FleetSink(QuietSink):
         self.home.close()
 
 
-def attach_fleet(config: Config, store: Store, appliance: Appliance) -> FleetHome | None:
+def attach_fleet(
+    config: Config, store: Store, appliance: Appliance, screening: ScreenConfig
+) -> FleetHome | None:
     """Connect this home to the fleet when `[fleet]` asks for it; None (one log line) if it cannot."""
     if not config.fleet.active:
         return None
     try:
-        home = FleetHome(config.fleet, store, region=config.region)
+        home = FleetHome(config.fleet, store, region=config.region, screening=screening)
     except Exception as exc:  # never fatal: the appliance protects the household without the fleet
         log.warning("fleet link unavailable, carrying on without it: %s", exc)
         return None

@@ -32,6 +32,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "passwd": ("callerid.commands.passwd", "set the family website password (reads stdin)"),
     # `callerid notify`, named after the action it serves
     Action.NOTIFY.value: ("callerid.commands.notify", "send a test notification, or show targets and queue"),
+    "fleet": ("callerid.commands.fleet", "many homes on one MQTT broker: shared lists, watch, web"),
     "bench": ("callerid.commands.bench", "latency, throughput and detection figures"),
 }
 

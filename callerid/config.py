@@ -31,6 +31,7 @@ from callerid.config_checks import number as _number
 from callerid.config_checks import show as _show
 from callerid.config_checks import string as _string
 from callerid.config_outputs import OUTPUT_SECTIONS, HealthConfig, NotifyConfig, OledConfig
+from callerid.fleet.config import FleetConfig, fleet_config
 from callerid.model import VERDICT_CODES
 from callerid.modem.profiles import PROFILES
 from callerid.policy import DEFAULT_ACTIONS, PolicyError, validate_actions
@@ -183,6 +184,7 @@ class Config:
     notify: NotifyConfig = field(default_factory=NotifyConfig)
     health: HealthConfig = field(default_factory=HealthConfig)
     oled: OledConfig = field(default_factory=OledConfig)
+    fleet: FleetConfig = field(default_factory=FleetConfig)
     #: The file this came from (None: built-in defaults); not part of equality.
     source: str | None = field(default=None, compare=False)
 
@@ -318,7 +320,7 @@ _SECTIONS: dict[str, tuple[type, dict[str, Any]]] = {
     **OUTPUT_SECTIONS,
 }
 _TOP_LEVEL: dict[str, Check] = {"region": _region, "language": _choice(*LANGUAGES)}
-_ALL_TOP = (*_TOP_LEVEL, *_SECTIONS, "policy")
+_ALL_TOP = (*_TOP_LEVEL, *_SECTIONS, "policy", "fleet")
 
 
 # --------------------------------------------------------------------------- loading
@@ -366,6 +368,7 @@ def _build(data: Mapping[str, Any], source: str, base: Path | None) -> Config:
         sections[name] = cls(**values)
     _check_pins(sections[_section_of(PanelConfig)], fail)
     sections["policy"] = _policy(data.get("policy", {}), source, fail)
+    sections["fleet"] = fleet_config(data.get("fleet", {}), base, fail)
     return Config(**top, **sections, source=source)
 
 
@@ -398,9 +401,13 @@ def parse_config(text: str, source: str = "<config>", base: Path | None = None) 
     """A Config from TOML text (what load_config does after reading the file)."""
     try:
         data = tomllib.loads(text)
+        return _build(data, source, base)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{source}: not valid TOML: {exc}", path=source) from None
-    return _build(data, source, base)
+    except RecursionError:
+        # tomllib parses nested arrays and inline tables recursively: thousands of `[` exhaust the
+        # stack. No setting of ours is nested more than two levels, so this is never a real file.
+        raise ConfigError(f"{source}: arrays or tables nested too deeply", path=source) from None
 
 
 def load_config(path: str | Path | None = None) -> Config:
@@ -450,6 +457,7 @@ __all__ = [
     "HealthConfig",
     "NotifyConfig",
     "OledConfig",
+    "FleetConfig",
     "ModemConfig",
     "PanelConfig",
     "PoliceConfig",

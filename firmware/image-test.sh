@@ -3,7 +3,8 @@
 # its boot partition with mtools, no mounting) until callerid.service reports ready on the serial
 # console, then check that the family website answers. Prints the boot-to-ready time.
 #
-#   firmware/image-test.sh [IMAGE]     (TIMEOUT seconds, default 900; MEM MiB, default 512 like a Zero 2 W)
+#   firmware/image-test.sh [IMAGE]     (TIMEOUT seconds, default 900; MEM MiB, default 512 like a Zero 2 W;
+#                                       TIMEZONE, default Asia/Tokyo: the zone the image must report)
 #
 # The guest's network is qemu's user-mode NAT with restrict=on: it gets a DHCP lease but cannot reach
 # anything outside; only the website port is forwarded to 127.0.0.1 on this machine.
@@ -125,4 +126,15 @@ if [ "${WATCHDOG_TEST:-1}" = 1 ]; then
 fi
 echo "image-test: what the probe saw right after READY=1:"
 grep -ao 'image-test-probe: .*' "$console" | tr -d '\r'
+
+# The clock: the zone the image was built for (TIMEZONE, default Asia/Tokyo), NTP switched on.
+want_zone=${TIMEZONE:-Asia/Tokyo}
+clock=$(grep -ao 'image-test-probe: clock: .*' "$console" | tr -d '\r' | head -n 1)
+zone=$(awk '{print $3}' <<<"$clock") ntp=$(awk '{print $4}' <<<"$clock")
+if [ "$zone" = "$want_zone" ] && [ "$ntp" = yes ]; then
+  echo "image-test: time zone $zone, NTP on (systemd-timesyncd), appliance offset ${clock##*offset=}"
+else
+  echo "image-test: clock wrong: want zone $want_zone with NTP=yes, the guest says '${clock#image-test-probe: clock: }'"
+  exit 1
+fi
 exit 0

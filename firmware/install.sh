@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Install callerid onto Raspberry Pi OS or Debian 12 (Pi 3, 4, 5, Zero 2 W), or into a target root.
+# Install callerid onto Raspberry Pi OS or Debian 12 / 13 (Pi 3, 4, 5, Zero 2 W), or into a target root.
 #
 #   sudo firmware/install.sh                 # this machine: packages, venv, config, units, udev, user; start it
 #   sudo firmware/install.sh --root DIR      # into a Debian tree (image build, tests); nothing is started
@@ -106,6 +106,11 @@ install_packages() {
   [ "$APT" = 1 ] || { say "skipping Debian packages (--no-apt)"; return 0; }
   if [ -z "$T" ]; then
     "$SRC/scripts/apt-install.sh" "$SRC/firmware/runtime-packages.txt"
+    # NTP for the call log's times: systemd-timesyncd, unless another NTP client is installed.
+    if ! dpkg-query -W -f='${Status}\n' systemd-timesyncd chrony ntpsec ntp openntpd 2>/dev/null \
+         | grep -q "install ok installed"; then
+      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends systemd-timesyncd
+    fi
     # Raspberry Pi OS packages lgpio (gpiozero's pin factory on the Pi); plain Debian does not.
     if apt-cache show python3-lgpio >/dev/null 2>&1; then
       dpkg-query -W -f='${Status}' python3-lgpio 2>/dev/null | grep -q "install ok installed" ||
@@ -289,7 +294,7 @@ ensure_ntp() {
     if systemctl cat "$unit" >/dev/null 2>&1; then
       timedatectl set-ntp true 2>/dev/null && say "NTP switched on (systemd-timesyncd)" && CHANGED=1
     else
-      say "no NTP client: the call log's times drift (apt install systemd-timesyncd)"
+      say "no NTP client: the call log's times drift (apt-get install systemd-timesyncd)"
     fi
   elif [ -e "$T/usr/lib/systemd/system/$unit" ] || [ -e "$T/lib/systemd/system/$unit" ]; then
     if ! compgen -G "$T/etc/systemd/system/*.target.wants/$unit" >/dev/null && command -v systemctl >/dev/null; then

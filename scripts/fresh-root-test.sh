@@ -70,6 +70,7 @@ in_root() {
   unshare --mount --propagation private "${net[@]}" --fork -- bash -euc '
     root=$1; shift
     ip link set lo up 2>/dev/null || true
+    mount --bind "$root" "$root"  # / a mount point in the root, as on a machine (unshare in tests)
     mount -t proc proc "$root/proc"
     mount -t sysfs sysfs "$root/sys"
     mount --rbind /dev "$root/dev"

@@ -258,7 +258,14 @@ set_timezone() {
   if [ -z "$zone" ]; then
     case $now in
       ""|UTC|Etc/UTC|Etc/Universal|Universal|Zulu|Etc/Zulu) ;;
-      *) say "time zone $now kept"; return 0 ;;
+      *) region=$(config_region)
+         zone=$("$SRC/scripts/region-timezone.sh" "$region" "$T/usr/share/zoneinfo/zone.tab" 2>/dev/null) || zone=""
+         if [ -n "$zone" ] && [ "$zone" != "$now" ]; then
+           say "time zone $now kept, but region $region is $zone: if the household is there, re-run with --timezone $zone"
+         else
+           say "time zone $now kept"
+         fi
+         return 0 ;;
     esac
     region=$(config_region)
     if [ ! -r "$T/usr/share/zoneinfo/zone.tab" ]; then

@@ -171,7 +171,8 @@ def test_a_zone_the_owner_chose_is_kept(bare_root: Path) -> None:
     with_tzdata(bare_root, "Asia/Tokyo", "Europe/Paris", current="Europe/Paris")
     result = run_installer(bare_root, "--no-apt")
     assert os.readlink(bare_root / "etc/localtime") == "/usr/share/zoneinfo/Europe/Paris"
-    assert "time zone Europe/Paris kept" in result.stdout
+    assert "time zone Europe/Paris kept, but region JP is Asia/Tokyo" in result.stdout
+    assert "--timezone Asia/Tokyo" in result.stdout
 
 
 @needs_root

@@ -8,7 +8,8 @@
 # install.sh, and the disk image is assembled WITHOUT mounting anything: mkfs.vfat + mcopy for the
 # boot partition, mkfs.ext4 -d for the root partition, sfdisk for the partition table, dd to join them.
 # Environment: SUITE (trixie; bookworm works too), MIRROR and SECURITY_MIRROR (default: the Debian
-# mirrors this machine's apt uses, scripts/debian-mirror.sh), REGION (JP) and TIMEZONE (default: the
+# mirrors this machine's apt uses, scripts/debian-mirror.sh), IMAGE_MIRROR and IMAGE_SECURITY_MIRROR
+# (what the card's apt uses at home; default: the same), REGION (JP) and TIMEZONE (default: the
 # region's only zone, Asia/Tokyo for JP), BOOT_MB (FAT size), ROOT_SLACK_MB (free space left in the
 # root partition before it grows on first boot), WORK (scratch directory), KEEP_TREE=1 (keep the tree).
 set -euo pipefail
@@ -46,6 +47,9 @@ fi
 MIRROR=$("$FW/../scripts/debian-mirror.sh" archive) || die "no Debian mirror: set MIRROR=URI"
 SECURITY_MIRROR=$("$FW/../scripts/debian-mirror.sh" security) || die "no Debian security mirror: set SECURITY_MIRROR=URI"
 components="main contrib non-free-firmware"
+# The card's own apt sources: a builder's LAN-only mirror would be unreachable from the household.
+IMAGE_MIRROR=${IMAGE_MIRROR:-$MIRROR}
+IMAGE_SECURITY_MIRROR=${IMAGE_SECURITY_MIRROR:-$SECURITY_MIRROR}
 # The clock: the household's zone, from the region (customize-image.sh links /etc/localtime).
 TIMEZONE=${TIMEZONE:-$("$FW/../scripts/region-timezone.sh" "$REGION")} \
   || die "region $REGION spans several time zones: set TIMEZONE=Area/City (or leave it UTC: TIMEZONE=Etc/UTC)"
@@ -83,6 +87,7 @@ mmdebstrap --arch=arm64 --variant=minbase --components="$components" \
   --aptopt='Acquire::Retries "3"' --skip=essential/unlink \
   --setup-hook='mkdir -p "$1/boot/firmware"' \
   "${proxy_hooks[@]}" \
+  --customize-hook="printf 'deb %s %s %s\\n' '$IMAGE_MIRROR' '$SUITE' '$components' '$IMAGE_MIRROR' '$SUITE-updates' '$components' '$IMAGE_SECURITY_MIRROR' '$SUITE-security' '$components' > \"\$1/etc/apt/sources.list\"" \
   --essential-hook="$defer_initramfs" \
   --setup-hook='mkdir -p "$1/var/cache/apt/archives"' --setup-hook="sync-in $WORK/apt-cache /var/cache/apt/archives/" \
   --customize-hook="sync-out /var/cache/apt/archives $WORK/apt-cache" \

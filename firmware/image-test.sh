@@ -122,13 +122,19 @@ grep -aq 'root file system grown' "$console" && echo "image-test: first boot gre
   || echo "image-test: NOTE no root-growth line on the console"
 
 # The family website, through the forwarded port: the first page a family member would open.
-for _ in $(seq 1 120); do
-  code=$(curl -s -o "$work/page.html" -w '%{http_code}' "http://127.0.0.1:$port/" || true)
-  case $code in 200|302|303) break ;; esac
-  sleep 2
-done
-echo "image-test: website answered HTTP ${code:-none} on http://callerid.local:8080/ (forwarded to 127.0.0.1:$port)"
-case ${code:-} in 200|302|303) ;; *) exit 1 ;; esac
+# Not on the Pi 3 model: qemu's dwc2 USB host never connects the USB Ethernet adapter
+# ("dwc2 ...: Not connected" on the console), so that board has no network under qemu.
+if [ -z "$dtb" ]; then
+  for _ in $(seq 1 120); do
+    code=$(curl -s -o "$work/page.html" -w '%{http_code}' "http://127.0.0.1:$port/" || true)
+    case $code in 200|302|303) break ;; esac
+    sleep 2
+  done
+  echo "image-test: website answered HTTP ${code:-none} on http://callerid.local:8080/ (forwarded to 127.0.0.1:$port)"
+  case ${code:-} in 200|302|303) ;; *) exit 1 ;; esac
+else
+  echo "image-test: website not checked on $MACHINE (qemu's USB host model connects no network adapter)"
+fi
 grep -aq 'setup code' "$console" && echo "image-test: setup code shown on the console"
 
 if [ "${WATCHDOG_TEST:-1}" = 1 ]; then

@@ -25,7 +25,7 @@ import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -365,15 +365,119 @@ def _like(text: str) -> str:
     return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
-def _search_clause(search: str) -> tuple[str, list[str]]:
+def _number_forms(compact: str, plus: bool, region: str) -> list[str]:
+    """The digit forms of a searched number that a call may be stored under.
+
+    `0335814321` must find a call shown as `+81 3-3581-4321` (stored digits `81335814321`) and the
+    other way round, so a whole, valid number is also searched by its E.164 and national digits.
+    """
+    forms = [compact]
+    if len(compact) < 5:  # a fragment ("4321"): substring search only
+        return forms
+    try:
+        from callerid.screen.numbers import normalise
+    except ImportError:  # screening package not installed: digits as typed
+        return forms
+    number = normalise(("+" if plus else "") + compact, region)
+    if number.valid:
+        for form in (number.e164, number.national_digits):
+            digits = _digits(form)
+            if digits and digits not in forms:
+                forms.append(digits)
+    return forms
+
+
+def _search_clause(search: str, region: str = "JP") -> tuple[str, list[str]]:
     """A number-like search matches any digit form of the number; anything else searches the text fields."""
     text = unicodedata.normalize("NFKC", search).strip()
     compact = _NUMBER_SEPARATORS.sub("", text)
     if compact.isascii() and compact.isdigit():
-        return "search_digits LIKE ? ESCAPE '\\'", [_like(compact)]
+        forms = _number_forms(compact, text.startswith("+"), region)
+        clause = " OR ".join("search_digits LIKE ? ESCAPE '\\'" for _ in forms)
+        return f"({clause})", [_like(form) for form in forms]
     pattern = _like(text)
     fields = ("name", "number", "display", "v_input")
     return "(" + " OR ".join(f"{f} LIKE ? ESCAPE '\\'" for f in fields) + ")", [pattern] * len(fields)
+
+
+#: What the family sees happened to a call, for the outcome filter and the history charts:
+#: blocked (hung up), warned (the household or the caller was warned), ordinary (nothing done).
+OUTCOMES = ("blocked", "warned", "ordinary")
+_BLOCKED_SQL = "instr(actions, '\"block\"') > 0"
+_OUTCOME_SQL = {
+    "blocked": _BLOCKED_SQL,
+    "warned": f"(flagged = 1 AND NOT {_BLOCKED_SQL})",
+    "ordinary": "flagged = 0",
+}
+#: Calls whose number the family put on the block list themselves: they have had their look.
+_FAMILY_BLOCKED_SQL = (
+    "(verdict = 'blocklisted' OR EXISTS (SELECT 1 FROM lists WHERE lists.kind = 'block' AND"
+    " (lists.pattern = calls.e164 OR (substr(lists.pattern, -1) = '*'"
+    " AND calls.e164 LIKE substr(lists.pattern, 1, length(lists.pattern) - 1) || '%'))))"
+)
+_NEEDS_LOOK_SQL = f"(flagged = 1 AND reviewed = 0 AND NOT {_FAMILY_BLOCKED_SQL})"
+_POLICE_VERDICTS = ("police-number", "police-lookalike")
+
+
+@dataclass(frozen=True, slots=True)
+class DayCounts:
+    """One household calendar day of the history: calls by outcome, and police calls among them."""
+
+    day: date
+    blocked: int = 0
+    warned: int = 0
+    ordinary: int = 0
+    police: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.blocked + self.warned + self.ordinary
+
+
+@dataclass(frozen=True, slots=True)
+class CallerCount:
+    """A number that called often: its digits as shown, how often, and the latest verdict."""
+
+    number: str
+    e164: str | None
+    calls: int
+    last_id: int
+
+
+def _utc_range(start: datetime, end: datetime) -> tuple[str, str]:
+    return _naive_iso(start.astimezone(UTC)), _naive_iso(end.astimezone(UTC))
+
+
+def _offset_modifier(offset: timedelta | None) -> str:
+    minutes = int((offset or timedelta()).total_seconds() // 60)
+    return f"{minutes:+d} minutes"
+
+
+def _local_day_sql(zone: tzinfo, start: datetime, end: datetime) -> tuple[str, list[str]]:
+    """SQL for the household's calendar date of `at_utc`, exact across daylight-saving changes.
+
+    The zone's UTC offset is probed every hour of the range; each change becomes one CASE branch,
+    so a zone without daylight saving (Asia/Tokyo) is a single `date(at_utc, '+540 minutes')`.
+    """
+    segments: list[tuple[datetime, str]] = []
+    moment = start.astimezone(UTC)
+    stop = end.astimezone(UTC)
+    step = timedelta(hours=1)
+    previous = None
+    while moment <= stop + step:
+        modifier = _offset_modifier(moment.astimezone(zone).utcoffset())
+        if modifier != previous:
+            segments.append((moment, modifier))
+            previous = modifier
+        moment += step
+    if len(segments) <= 1:
+        return "date(at_utc, ?)", [segments[0][1] if segments else "+0 minutes"]
+    branches, params = [], []
+    for (_at, modifier), (next_at, _next) in zip(segments, segments[1:], strict=False):
+        branches.append("WHEN at_utc < ? THEN date(at_utc, ?)")
+        params += [_naive_iso(next_at), modifier]
+    params.append(segments[-1][1])
+    return "CASE " + " ".join(branches) + " ELSE date(at_utc, ?) END", params
 
 
 def _explain(exc: sqlite3.Error, path: Path) -> str:
@@ -703,24 +807,32 @@ class Store:
         search: str | None,
         reviewed: bool | None,
         verdict: str | None,
+        outcome: str | None = None,
+        needs_look: bool = False,
     ) -> tuple[str, list[Any]]:
         clauses: list[str] = []
         params: list[Any] = []
         if flagged_only:
             clauses.append("flagged = 1")
+        if needs_look:
+            clauses.append(_NEEDS_LOOK_SQL)
         if reviewed is not None:
             clauses.append("reviewed = ?")
             params.append(int(bool(reviewed)))
         if verdict:
             clauses.append("verdict = ?")
             params.append(str(verdict))
+        if outcome:
+            if outcome not in _OUTCOME_SQL:
+                raise ValueError(f"outcome must be one of {', '.join(OUTCOMES)}, not {str(outcome)[:20]!r}")
+            clauses.append(_OUTCOME_SQL[outcome])
         for name, value, upper in (("since", since, False), ("until", until, True)):
             if value is not None and str(value).strip():
                 clause, param = _bound_clause(name, value, upper)
                 clauses.append(clause)
                 params.append(param)
         if search is not None and search.strip():
-            clause, search_params = _search_clause(search)
+            clause, search_params = _search_clause(search, self.region)
             clauses.append(clause)
             params.extend(search_params)
         return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
@@ -737,6 +849,8 @@ class Store:
         offset: int = 0,
         reviewed: bool | None = None,
         verdict: str | None = None,
+        outcome: str | None = None,
+        needs_look: bool = False,
     ) -> list[CallRecord]:
         """Calls matching every filter, newest first (by insertion order).
 
@@ -745,11 +859,15 @@ class Store:
         are that instant; without an offset, the household's wall-clock time.
         search: digits (separators and full-width digits allowed) match any form of the number;
         other text matches the name or number as shown. reviewed: True/False to filter on it.
-        limit None: no limit. Raises ValueError for a malformed date or a negative limit/offset.
+        outcome: one of OUTCOMES. needs_look: flagged, not reviewed, and not a number the family
+        blocked themselves. limit None: no limit.
+        Raises ValueError for a malformed date or a negative limit/offset.
         """
         if (limit is not None and int(limit) < 0) or int(offset) < 0:
             raise ValueError("limit and offset must not be negative")
-        where, params = self._where(flagged_only, since, until, search, reviewed, verdict)
+        where, params = self._where(
+            flagged_only, since, until, search, reviewed, verdict, outcome, needs_look
+        )
         sql = f"SELECT * FROM calls{where} ORDER BY id DESC LIMIT ? OFFSET ?"
         params += [
             -1 if limit is None else min(int(limit), _SQLITE_INT_MAX),
@@ -767,9 +885,13 @@ class Store:
         search: str | None = None,
         reviewed: bool | None = None,
         verdict: str | None = None,
+        outcome: str | None = None,
+        needs_look: bool = False,
     ) -> int:
         """How many calls `calls()` would return with the same filters and no limit."""
-        where, params = self._where(flagged_only, since, until, search, reviewed, verdict)
+        where, params = self._where(
+            flagged_only, since, until, search, reviewed, verdict, outcome, needs_look
+        )
         return int(self._conn().execute(f"SELECT COUNT(*) FROM calls{where}", params).fetchone()[0])
 
     @_guarded
@@ -785,6 +907,54 @@ class Store:
             params,
         ).fetchone()
         return CallCounts(int(row[0]), int(row[1]), int(row[2]), int(row[3]))
+
+    @_guarded
+    def mark_needs_look_reviewed(self, up_to_id: int | None = None) -> int:
+        """Mark every call that needs a look as reviewed ("mark all reviewed"); returns how many.
+
+        `up_to_id` is the newest call the family saw: a call logged after the page was shown is
+        left for them to see.
+        """
+        where, params = self._where(False, None, None, None, None, None, needs_look=True)
+        limit = _row_id(up_to_id) if up_to_id is not None else _SQLITE_INT_MAX
+        if limit is None:
+            return 0
+        with self._write() as conn:
+            sql = f"UPDATE calls SET reviewed = 1{where} AND id <= ?"
+            return conn.execute(sql, [*params, limit]).rowcount
+
+    @_guarded
+    def day_counts(self, start: datetime, end: datetime, zone: tzinfo) -> list[DayCounts]:
+        """Calls per household calendar day in [start, end), by outcome, with police calls: one query.
+
+        Days without calls are left out; the caller fills the calendar.
+        """
+        day_sql, day_params = _local_day_sql(zone, start, end)
+        police = ", ".join("?" for _ in _POLICE_VERDICTS)
+        rows = self._conn().execute(
+            f"SELECT {day_sql} AS day,"
+            f" SUM({_BLOCKED_SQL}), SUM(flagged = 1 AND NOT {_BLOCKED_SQL}), SUM(flagged = 0),"
+            f" SUM(verdict IN ({police}))"
+            " FROM calls WHERE at_utc >= ? AND at_utc < ? GROUP BY day ORDER BY day",
+            [*day_params, *_POLICE_VERDICTS, *_utc_range(start, end)],
+        )
+        out = []
+        for row in rows:
+            with suppress(TypeError, ValueError):
+                day = date.fromisoformat(row[0])
+                out.append(DayCounts(day, int(row[1]), int(row[2]), int(row[3]), int(row[4])))
+        return out
+
+    @_guarded
+    def top_callers(self, start: datetime, end: datetime, limit: int = 10) -> list[CallerCount]:
+        """The numbers that called most in [start, end) (same E.164 number, however it was shown)."""
+        rows = self._conn().execute(
+            "SELECT COALESCE(e164, v_number) AS who, MAX(e164), COUNT(*) AS n, MAX(id)"
+            " FROM calls WHERE at_utc >= ? AND at_utc < ? AND who != ''"
+            " GROUP BY who ORDER BY n DESC, MAX(id) DESC LIMIT ?",
+            (*_utc_range(start, end), max(0, int(limit))),
+        )
+        return [CallerCount(str(r[0]), r[1], int(r[2]), int(r[3])) for r in rows]
 
     @_guarded
     def prune(self, older_than_days: float, *, now: datetime | None = None) -> int:
@@ -948,4 +1118,7 @@ class Store:
         }
 
 
-__all__ = ["LIST_KINDS", "MIGRATIONS", "SCHEMA_VERSION", "CallCounts", "Store", "StoreError"]
+__all__ = [
+    "LIST_KINDS", "MIGRATIONS", "OUTCOMES", "SCHEMA_VERSION",
+    "CallCounts", "CallerCount", "DayCounts", "Store", "StoreError",
+]

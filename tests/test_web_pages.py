@@ -73,7 +73,7 @@ def test_today_counts_calls_warnings_and_blocks_of_today_only(site):
 def test_today_lists_unreviewed_flagged_calls_in_red_until_reviewed(site):
     ids = seed_day(site.store)
     html = text(site.client.get("/"))
-    needs = html.split("Needs a look", 1)[1].split("Latest calls", 1)[0]
+    needs = html.split("Needs a look", 1)[1].split("Other calls today", 1)[0]
     assert "(2)" in needs
     assert (
         f'href="/calls/{ids["police"]}"' in needs and "sev-danger" in needs and "Fake police number" in needs
@@ -167,7 +167,7 @@ def test_call_page_shows_verdict_reasons_and_actions(site):
     html = text(site.client.get(f"/calls/{ids['police']}"))
     assert "Fake police number" in html and "sev-danger" in html
     assert POLICE_REASON.detail in html
-    assert "Blocked (hung up)" in html and "Household warned" in html
+    assert "Blocked (hung up)" in html and "Warned in the house" in html
     assert "+8613901100110" in html and "KEISATSU" in html
     assert "Block this number" in html and "Mark as reviewed" in html
 

@@ -31,13 +31,14 @@ def run(args: argparse.Namespace) -> int:
     if not 0 <= port <= 65535:
         raise CommandError(f"--port must be 0..65535, not {port}")
 
-    from callerid.web import start_in_thread
+    from callerid.web import recovery, start_in_thread
 
     db = args.db or config.store.db
     store = open_store_or_fail(db, config.region)
     try:
         try:
-            server = start_in_thread(config, store, host=host, port=port)  # binds before the setup code
+            # binds before the setup code; a reset file on the SD card's boot partition clears the password
+            server = start_in_thread(config, store, host=host, port=port, boot_dir=recovery.BOOT_DIR)
         except OSError as exc:
             if exc.errno == errno.EADDRINUSE:
                 raise CommandError(f"port {port} is already in use (is the appliance serving it?)") from None

@@ -18,6 +18,78 @@ STRINGS: dict[str, dict[str, str]] = {
         "nav_calls": "Calls",
         "nav_lists": "Lists",
         "nav_status": "Status",
+        "nav_history": "History",
+        "nav_settings": "Settings",
+        # plain words added for the family (issue 16)
+        "needs_look_help": (
+            "Warnings and blocks nobody has reviewed yet (numbers "
+            "you blocked yourselves are left out)."
+        ),
+        "mark_all_reviewed": "Mark all reviewed",
+        "marked_all_reviewed": "{count} calls marked as reviewed.",
+        "other_calls_today": "Other calls today",
+        "tech_details": "For the technically minded",
+        "fmt_ntt": "NTT Number Display",
+        "fmt_sdmf": "Bell 202, single message (SDMF)",
+        "fmt_mdmf": "Bell 202, multiple message (MDMF)",
+        "fmt_etsi": "ETSI caller ID",
+        "fmt_text": "the modem's own text lines",
+        "on_list_allow": "Trusted",
+        "on_list_block": "Blocked by you",
+        "time_zone_note": "Times are in {zone}.",
+        "filter_verdict": "Verdict",
+        "filter_outcome": "What the appliance did",
+        "filter_any": "Any",
+        "outcome_blocked": "Blocked",
+        "outcome_warned": "Warned",
+        "outcome_ordinary": "Nothing (ordinary call)",
+        "download_csv": "Download these calls (CSV, for Excel)",
+        # history
+        "history_title": "History",
+        "per_day": "Calls per day, last 30 days",
+        "per_week": "Calls per week, last 12 months",
+        "legend_blocked": "Blocked",
+        "legend_warned": "Warned",
+        "legend_ordinary": "Ordinary",
+        "col_day": "Day",
+        "col_week": "Week from",
+        "col_month": "Month",
+        "col_total": "Total",
+        "col_police": "Claiming to be the police",
+        "col_number": "Number",
+        "col_calls": "Calls",
+        "top_callers": "Who called most, last 12 months",
+        "police_over_time": "Calls claiming to be the police, per month",
+        "no_police": "No calls claiming to be the police in the last 12 months.",
+        "no_history": "No calls in this period.",
+        "chart_total": "{total} calls in all: {blocked} blocked, {warned} warned, {ordinary} ordinary.",
+        # settings
+        "settings_title": "Settings",
+        "change_password": "Change the password",
+        "current_password": "Current password",
+        "change_password_button": "Change password",
+        "password_changed": (
+            "The password is changed. Other phones and browsers "
+            "must log in again with the new one."
+        ),
+        "wrong_current_password": "The current password is not right.",
+        "language_setting": "Language of the site",
+        "language_saved": "The site's language is saved.",
+        "timezone_setting": "The household's time zone",
+        "timezone_help": "Every time on this site and in the CSV is on this clock.",
+        "timezone_saved": "Times are now shown in {zone}.",
+        "bad_timezone": "That is not a time zone.",
+        "save": "Save",
+        "notify_settings": "Notifications",
+        "status_link": "The appliance's status",
+        "more": "More",
+        "forgot_password": "Forgot the password?",
+        "forgot_help": (
+            "Switch the appliance off, put its SD card in a computer, and on the drive called "
+            "bootfs create an empty file named {reset}. Put the card back and switch it on. The "
+            "password is cleared and a new setup code is shown on a screen plugged into the "
+            "appliance and written to the file {code_file} on the same drive."
+        ),
         "logout": "Log out",
         "switch_language": "日本語",
         # login and setup
@@ -30,19 +102,24 @@ STRINGS: dict[str, dict[str, str]] = {
         "too_many_attempts": "Too many attempts. Please wait {seconds} seconds and try again.",
         "setup_title": "Set the password",
         "setup_intro": (
-            "No password is set yet. Enter the one-time setup code that the appliance printed "
-            "when it started (in its terminal or the system journal), then choose a password."
+            "No password is set yet. Enter the one-time setup code, then choose a password. The "
+            "code is shown on a screen (TV or monitor) plugged into the appliance, and written to the "
+            "file callerid-setup-code.txt on the SD card's bootfs drive; it is also in the system "
+            "journal. Small or large letters and full-width characters are all fine."
         ),
         "setup_code": "Setup code",
         "new_password": "New password",
         "confirm_password": "New password again",
         "setup_button": "Set password",
-        "setup_bad_code": "That setup code is not right. Look for the newest code in the journal.",
+        "setup_bad_code": (
+            "That setup code is not right. Use the newest code on the "
+            "appliance's screen or in callerid-setup-code.txt."
+        ),
         "setup_done": "The password is set. Please log in.",
         "password_too_short": "The password needs at least {min} characters.",
         "password_too_long": "The password may have at most {max} characters.",
         "password_mismatch": "The two passwords are not the same.",
-        "already_set_up": "A password is already set. Use `callerid passwd` on the appliance to change it.",
+        "already_set_up": "A password is already set. Log in and change it on the Settings page.",
         # today
         "today_title": "Today",
         "calls_today": "Calls",
@@ -96,10 +173,10 @@ STRINGS: dict[str, dict[str, str]] = {
         "call_not_found": "There is no such call.",
         # actions
         "act_block": "Blocked (hung up)",
-        "act_warn_household": "Household warned",
-        "act_warn_caller": "Caller warned",
-        "act_panel": "Lights",
-        "act_notify": "Notified",
+        "act_warn_household": "Warned in the house",
+        "act_warn_caller": "Warning played to the caller",
+        "act_panel": "Lights on the appliance",
+        "act_notify": "Family notified",
         "act_none": "Nothing",
         # lists
         "lists_title": "Trusted and blocked numbers",
@@ -168,6 +245,75 @@ STRINGS: dict[str, dict[str, str]] = {
         "nav_calls": "着信",
         "nav_lists": "リスト",
         "nav_status": "状態",
+        "nav_history": "履歴",
+        "nav_settings": "設定",
+        "needs_look_help": (
+            "まだ誰も確認していない警告・拒否の着信です"
+            "（ご家族が自分で拒否した番号は除きます）。"
+        ),
+        "mark_all_reviewed": "すべて確認済みにする",
+        "marked_all_reviewed": "{count} 件を確認済みにしました。",
+        "other_calls_today": "今日のその他の着信",
+        "tech_details": "技術的な詳細（詳しい方向け）",
+        "fmt_ntt": "NTT ナンバー・ディスプレイ",
+        "fmt_sdmf": "Bell 202 単一メッセージ (SDMF)",
+        "fmt_mdmf": "Bell 202 複数メッセージ (MDMF)",
+        "fmt_etsi": "ETSI 発信者番号",
+        "fmt_text": "モデムの文字出力",
+        "on_list_allow": "安心な番号",
+        "on_list_block": "ご家族が拒否",
+        "time_zone_note": "時刻は {zone} の時刻です。",
+        "filter_verdict": "判定",
+        "filter_outcome": "本体の対応",
+        "filter_any": "すべて",
+        "outcome_blocked": "拒否した",
+        "outcome_warned": "警告した",
+        "outcome_ordinary": "なし（通常の着信）",
+        "download_csv": "この一覧を CSV でダウンロード（Excel 用）",
+        "history_title": "履歴",
+        "per_day": "1日ごとの着信（30日間）",
+        "per_week": "週ごとの着信（12か月間）",
+        "legend_blocked": "拒否",
+        "legend_warned": "警告",
+        "legend_ordinary": "通常",
+        "col_day": "日付",
+        "col_week": "週の初日",
+        "col_month": "月",
+        "col_total": "合計",
+        "col_police": "警察を名乗る電話",
+        "col_number": "番号",
+        "col_calls": "回数",
+        "top_callers": "よくかけてくる番号（12か月間）",
+        "police_over_time": "警察を名乗る電話（月ごと）",
+        "no_police": "この12か月間、警察を名乗る電話はありません。",
+        "no_history": "この期間の着信はありません。",
+        "chart_total": "合計 {total} 件: 拒否 {blocked} 件、警告 {warned} 件、通常 {ordinary} 件。",
+        "settings_title": "設定",
+        "change_password": "パスワードの変更",
+        "current_password": "現在のパスワード",
+        "change_password_button": "パスワードを変更",
+        "password_changed": (
+            "パスワードを変更しました。"
+            "ほかのスマートフォンやブラウザは新しいパスワードで再ログインが必要です。"
+        ),
+        "wrong_current_password": "現在のパスワードが違います。",
+        "language_setting": "サイトの言語",
+        "language_saved": "サイトの言語を保存しました。",
+        "timezone_setting": "家庭のタイムゾーン",
+        "timezone_help": "このサイトと CSV の時刻はすべてこのタイムゾーンで表示します。",
+        "timezone_saved": "時刻を {zone} で表示します。",
+        "bad_timezone": "タイムゾーンではありません。",
+        "save": "保存",
+        "notify_settings": "通知の設定",
+        "status_link": "本体の状態",
+        "more": "その他",
+        "forgot_password": "パスワードを忘れたときは",
+        "forgot_help": (
+            "本体の電源を切り、SD カードをパソコンに差して、bootfs という名前のドライブに "
+            "{reset} という名前の空のファイルを作ります。カードを本体に戻して電源を入れると、"
+            "パスワードが消え、新しいセットアップコードが本体につないだ画面に表示され、"
+            "同じドライブの {code_file} にも書かれます。"
+        ),
         "logout": "ログアウト",
         "switch_language": "English",
         "login_title": "ログイン",
@@ -179,19 +325,24 @@ STRINGS: dict[str, dict[str, str]] = {
         "too_many_attempts": "試行回数が多すぎます。{seconds}秒待ってからもう一度お試しください。",
         "setup_title": "パスワードの設定",
         "setup_intro": (
-            "パスワードがまだ設定されていません。本体の起動時に表示された一回限りのセットアップコード"
-            "（端末またはシステムのジャーナル）を入力し、パスワードを決めてください。"
+            "パスワードがまだ設定されていません。一回限りのセットアップコードを入力し、パスワードを決めてください。"
+            "コードは本体につないだ画面（テレビやモニター）に表示され、SD カードの bootfs ドライブの "
+            "callerid-setup-code.txt にも書かれています（システムのジャーナルにもあります）。"
+            "大文字・小文字、全角文字のどちらでも入力できます。"
         ),
         "setup_code": "セットアップコード",
         "new_password": "新しいパスワード",
         "confirm_password": "新しいパスワード（確認）",
         "setup_button": "パスワードを設定",
-        "setup_bad_code": "セットアップコードが違います。ジャーナルで最新のコードを確認してください。",
+        "setup_bad_code": (
+            "セットアップコードが違います。"
+            "本体の画面か callerid-setup-code.txt の最新のコードを入力してください。"
+        ),
         "setup_done": "パスワードを設定しました。ログインしてください。",
         "password_too_short": "パスワードは{min}文字以上にしてください。",
         "password_too_long": "パスワードは{max}文字以内にしてください。",
         "password_mismatch": "2つのパスワードが一致しません。",
-        "already_set_up": "パスワードは設定済みです。変更は本体で `callerid passwd` を使ってください。",
+        "already_set_up": "パスワードは設定済みです。ログインして「設定」で変更してください。",
         "today_title": "今日",
         "calls_today": "着信",
         "warnings_today": "警告",
@@ -241,10 +392,10 @@ STRINGS: dict[str, dict[str, str]] = {
         "name_length": "{total}文字中{shown}文字を表示しています。",
         "call_not_found": "その着信はありません。",
         "act_block": "拒否（切断）",
-        "act_warn_household": "家族に警告",
-        "act_warn_caller": "相手に警告",
-        "act_panel": "ランプ表示",
-        "act_notify": "通知",
+        "act_warn_household": "宅内で音声警告",
+        "act_warn_caller": "相手に警告を再生",
+        "act_panel": "本体のランプ表示",
+        "act_notify": "家族に通知",
         "act_none": "なし",
         "lists_title": "安心な番号と着信拒否",
         "allow_list": "安心な番号",

@@ -189,7 +189,7 @@ def history_page() -> str:
     words = {name: translate_here(f"legend_{name}") for name in history.SERIES}
     top = []
     for caller in data.top:
-        shown = listio.pattern_display(caller.e164, st.config.region) if caller.e164 else caller.number
+        shown = listio.pattern_display(caller.e164 or caller.number, st.config.region)
         entry = present.number_entry(caller.e164 or caller.number, ctx.lists)
         top.append(
             {

@@ -209,7 +209,7 @@ def test_history_draws_30_days_stacked_by_outcome_with_the_numbers_in_a_table(si
     assert kinds == ["blocked", "ordinary", "warned"]
     heights = {kind: float(h) for kind, _y, h in rects}
     assert heights["blocked"] == pytest.approx(2 * heights["ordinary"], rel=0.01)  # two blocked, one ordinary
-    table = html.split('<table class="sr-only">', 1)[1].split("</table>", 1)[0]
+    table = html.split('<div class="sr-only"><table>', 1)[1].split("</table>", 1)[0]
     cell = r"<td>(\d+)</td>"
     rows = re.findall(r'<tr><th scope="row">([^<]+)</th>' + cell * 4, table)
     assert len(rows) == 30

@@ -456,26 +456,32 @@ def _offset_modifier(offset: timedelta | None) -> str:
 def _local_day_sql(zone: tzinfo, start: datetime, end: datetime) -> tuple[str, list[str]]:
     """SQL for the household's calendar date of `at_utc`, exact across daylight-saving changes.
 
-    The zone's UTC offset is probed every hour of the range; each change becomes one CASE branch,
-    so a zone without daylight saving (Asia/Tokyo) is a single `date(at_utc, '+540 minutes')`.
+    The zone's UTC offset is probed once a day over the range and, where it changed, hour by hour
+    within that day; each offset becomes one CASE branch, so a zone without daylight saving
+    (Asia/Tokyo) is a single `date(at_utc, '+540 minutes')`.
     """
-    segments: list[tuple[datetime, str]] = []
-    moment = start.astimezone(UTC)
-    stop = end.astimezone(UTC)
-    step = timedelta(hours=1)
-    previous = None
-    while moment <= stop + step:
-        modifier = _offset_modifier(moment.astimezone(zone).utcoffset())
-        if modifier != previous:
-            segments.append((moment, modifier))
-            previous = modifier
-        moment += step
-    if len(segments) <= 1:
-        return "date(at_utc, ?)", [segments[0][1] if segments else "+0 minutes"]
+
+    def modifier(moment: datetime) -> str:
+        return _offset_modifier(moment.astimezone(zone).utcoffset())
+
+    moment = start.astimezone(UTC) - timedelta(days=1)
+    stop = end.astimezone(UTC) + timedelta(days=1)
+    segments: list[tuple[datetime, str]] = [(moment, modifier(moment))]
+    day = timedelta(days=1)
+    while moment < stop:
+        following = moment + day
+        if modifier(following) != segments[-1][1]:
+            change = moment
+            while modifier(change) == segments[-1][1]:  # the hour of the change, within this day
+                change += timedelta(hours=1)
+            segments.append((change, modifier(change)))
+        moment = following
+    if len(segments) == 1:
+        return "date(at_utc, ?)", [segments[0][1]]
     branches, params = [], []
-    for (_at, modifier), (next_at, _next) in zip(segments, segments[1:], strict=False):
+    for (_at, offset), (next_at, _next) in zip(segments, segments[1:], strict=False):
         branches.append("WHEN at_utc < ? THEN date(at_utc, ?)")
-        params += [_naive_iso(next_at), modifier]
+        params += [_naive_iso(next_at), offset]
     params.append(segments[-1][1])
     return "CASE " + " ".join(branches) + " ELSE date(at_utc, ?) END", params
 

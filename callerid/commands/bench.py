@@ -12,6 +12,7 @@ BENCHMARKS = {
     "latency": "callerid.benchmarks.latency",
     "fsk": "callerid.benchmarks.fsk",
     "store": "callerid.benchmarks.store",
+    "web": "callerid.benchmarks.web",
 }
 
 

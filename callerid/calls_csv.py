@@ -20,6 +20,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import unicodedata
 from collections.abc import Callable, Iterable
 from datetime import datetime, tzinfo
 from typing import TYPE_CHECKING
@@ -51,7 +52,7 @@ _YES = {"en": "yes", "ja": "済"}
 
 def number_cell(value: str | None) -> str:
     """A phone number as text Excel keeps (leading tab); anything else formula-guarded."""
-    text = (value or "").strip()
+    text = unicodedata.normalize("NFKC", value or "").strip()  # full-width digits too
     if _PHONE_NUMBER.fullmatch(text):
         return "\t" + text
     return formula_guard(_one_line(text))
@@ -63,7 +64,9 @@ def text_cell(value: str | None) -> str:
 
 
 def _one_line(text: str) -> str:
-    return " ".join(str(text).split())[:400]
+    """One line of visible text: runs of whitespace become one space, hidden characters U+FFFD."""
+    joined = " ".join(str(text).split())[:400]
+    return "".join("\ufffd" if unicodedata.category(ch) in ("Cc", "Cf") else ch for ch in joined)
 
 
 def _time(received_at: str, zone: tzinfo) -> str:

@@ -273,6 +273,16 @@ def test_calls_csv_is_excel_ready_one_row_per_call_in_the_filter(site):
     assert "Warned in the house" in police[header.index("what the appliance did")]
 
 
+@pytest.mark.parametrize("number", ["=2+5", "-1234", "+SUM(A1)", "@A1", "03\x1b[2J12", "０３１２３４５６"])
+def test_a_number_that_is_not_a_number_cannot_become_a_formula_in_the_csv(site, number):
+    site.store.add_call(make_record(number=number, name="\tcmd\r\n=1"))
+    rows = list(csv.reader(io.StringIO(site.client.get("/calls.csv").data.decode("utf-8-sig"))))
+    for cell in rows[1]:
+        assert not cell.startswith(("=", "+", "-", "@", "\r")) or cell.startswith("'"), cell
+        assert "\x1b" not in cell and "\r" not in cell and "\n" not in cell
+        assert not cell.startswith("\t") or re.fullmatch(r"\t\+?[0-9][0-9 -]*", cell), cell
+
+
 def test_calls_csv_needs_login(tmp_path):
     with web_site(tmp_path, now=lambda: NOW) as site:
         response = site.client.get("/calls.csv")

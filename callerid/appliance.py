@@ -19,13 +19,14 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
 
-from callerid.model import CallerID, CallRecord
+from callerid.alert import AlertSink
+from callerid.model import Action, CallerID, CallRecord, ListKind, ModemState, VerdictCode
+from callerid.modem import events as ev
+from callerid.policy import Policy
+from callerid.screen.engine import ScreenConfig, screen
+from callerid.screen.lists import FamilyLists
 
 if TYPE_CHECKING:
-    from callerid.alert import AlertSink
-    from callerid.policy import Policy
-    from callerid.screen.engine import ScreenConfig
-    from callerid.screen.lists import FamilyLists
     from callerid.store import Store
 
 log = logging.getLogger("callerid.appliance")
@@ -117,7 +118,7 @@ class Appliance:
         self._lists: FamilyLists = store.family_lists(region)
         self._lists_loaded_at = time.monotonic()
         self._driver = driver_factory(self._events.put)
-        self.modem_state = "starting"
+        self.modem_state = ModemState.STARTING
         self._modem_detail = ""
 
     # -- lifecycle -------------------------------------------------------------------------------
@@ -158,14 +159,10 @@ class Appliance:
         for sink in self._sinks:
             _guard(sink.close, f"{type(sink).__name__}.close")
 
-    def submit(self, event: object) -> None:
-        """Queue an event as if the driver had sent it (tests, Number Display capture)."""
-        self._events.put(event)
-
     # -- family actions from the panel button ----------------------------------------------------
 
     def set_caller_warning(self, wav_path: str | None) -> None:
-        """The WAV to play to callers whose verdict asks for "warn-caller" (rendered at start-up)."""
+        """The WAV to play to callers whose verdict asks for Action.WARN_CALLER (rendered at start-up)."""
         self._caller_warning_wav = wav_path
 
     def reload_lists(self) -> None:
@@ -203,8 +200,6 @@ class Appliance:
             log.info("wrote a call that had waited in memory to the log")
 
     def _dispatch(self, event: object) -> None:
-        from callerid.modem import events as ev
-
         if self._unsaved:
             self._retry_unsaved()
 
@@ -242,8 +237,6 @@ class Appliance:
             self._on_caller_id(CallerID(format="text"), at)
 
     def _on_caller_id(self, caller: CallerID, at: float) -> None:
-        from callerid.screen.engine import screen
-
         timings = Timings(caller_id_at=at)
         current = self._call.record
         if current is not None and _same_caller(current.caller, caller) and self._call.rings_since_record < 2:
@@ -260,10 +253,10 @@ class Appliance:
 
         # Fast actions first: neither waits on the modem, the speaker or the disk. A call that
         # will hear the caller warning is answered by that playback instead of a bare hang-up.
-        if "block" in actions and not ("warn-caller" in actions and self._caller_warning_wav):
+        if Action.BLOCK in actions and not (Action.WARN_CALLER in actions and self._caller_warning_wav):
             self._driver.hang_up()
             timings.hangup_at = time.monotonic()
-            taken.append("block")
+            taken.append(Action.BLOCK)
         record = CallRecord(
             received_at=_now_iso(),
             caller=caller,
@@ -272,26 +265,26 @@ class Appliance:
         )
         for sink in self._sinks:
             _guard(lambda s=sink: s.incoming(record, actions), "incoming")
-        if actions & {"warn-household", "panel"}:
+        if actions & {Action.WARN_HOUSEHOLD, Action.PANEL}:
             timings.warning_at = time.monotonic()
-            taken.extend(sorted(actions & {"warn-household", "panel"}))
+            taken.extend(sorted(actions & {Action.WARN_HOUSEHOLD, Action.PANEL}))
 
         # Commit before anything slow runs, so a crash from here on loses nothing.
         call_id = self._commit(record)
         if call_id is not None:
             record = replace(record, id=call_id)
 
-        if "warn-caller" in actions:
+        if Action.WARN_CALLER in actions:
             if self._caller_warning_wav:
                 # The driver answers, plays the warning, then hangs up: a blocked call hears it too.
                 self._driver.play_to_caller(self._caller_warning_wav)
-                taken.append("warn-caller")
-                if "block" in actions:
-                    taken.append("block")  # the playback ends by hanging up
+                taken.append(Action.WARN_CALLER)
+                if Action.BLOCK in actions:
+                    taken.append(Action.BLOCK)  # the playback ends by hanging up
             else:
                 log.warning("no caller warning is rendered yet; the caller was not warned")
-        if "notify" in actions:
-            taken.append("notify")  # notifications are logged; the website shows flagged calls
+        if Action.NOTIFY in actions:
+            taken.append(Action.NOTIFY)  # notifications are logged; the website shows flagged calls
         taken = sorted(set(taken))
         if tuple(taken) != record.actions:
             record = replace(record, actions=tuple(taken))
@@ -304,7 +297,7 @@ class Appliance:
                                  rings=self._call.rings)
         if verdict.flagged:
             self._last_flagged = record
-        if "block" in actions:
+        if Action.BLOCK in actions:
             self._end_call()
         if self._hooks.on_call is not None:
             self._hooks.on_call(record, timings)
@@ -338,10 +331,10 @@ class Appliance:
         if not number:
             log.info("block button pressed, but there is no flagged caller with a number to block")
             return
-        if record is not None and record.verdict.verdict == "blocklisted":
+        if record is not None and record.verdict.verdict == VerdictCode.BLOCKLISTED:
             log.info("block button pressed, but %s is already on the block list", number)
             return  # re-adding would replace the family's own label with the button's
-        self._store.add_list_entry("block", number, label="blocked with the button")
+        self._store.add_list_entry(ListKind.BLOCK, number, label="blocked with the button")
         self._refresh_lists(force=True)
         log.info("blocked %s from the panel button", number)
 

@@ -25,7 +25,8 @@ from collections.abc import Callable, Iterable
 from datetime import datetime, tzinfo
 from typing import TYPE_CHECKING
 
-from callerid.model import CallRecord
+from callerid.model import Absence, CallRecord, ListKind
+from callerid.screen.messages import verdict_text
 from callerid.web.listio import _spreadsheet_safe as formula_guard
 
 if TYPE_CHECKING:
@@ -34,8 +35,10 @@ if TYPE_CHECKING:
 #: One phone number and nothing else: safe to mark as text with a leading tab.
 _PHONE_NUMBER = re.compile(r"\+?[0-9][0-9 \-]{0,39}")
 _ABSENCE_WORDS = {
-    "en": {"P": "withheld", "O": "unavailable", "C": "payphone", "S": "unavailable"},
-    "ja": {"P": "非通知", "O": "表示圏外", "C": "公衆電話", "S": "通知不可能"},
+    "en": {Absence.WITHHELD: "number withheld", Absence.OUT_OF_AREA: "out of area",
+           Absence.PAYPHONE: "public phone", Absence.SERVICE_CONFLICT: "no number"},
+    "ja": {Absence.WITHHELD: "非通知", Absence.OUT_OF_AREA: "表示圏外",
+           Absence.PAYPHONE: "公衆電話", Absence.SERVICE_CONFLICT: "通知不可能"},
 }
 HEADERS = {
     "en": ("id", "time", "number", "shown as", "list label", "list", "caller name", "verdict",
@@ -44,8 +47,8 @@ HEADERS = {
            "判定コード", "本体の対応", "確認済み"),
 }
 _LIST_WORDS = {
-    "en": {"allow": "trusted", "block": "blocked"},
-    "ja": {"allow": "安心な番号", "block": "着信拒否"},
+    "en": {ListKind.ALLOW: "trusted", ListKind.BLOCK: "blocked"},
+    "ja": {ListKind.ALLOW: "安心な番号", ListKind.BLOCK: "着信拒否"},
 }
 _YES = {"en": "yes", "ja": "済"}
 
@@ -79,10 +82,8 @@ def _time(received_at: str, zone: tzinfo) -> str:
 
 def _verdict_words(code: str, lang: str) -> str:
     try:
-        from callerid.screen.messages import verdict_text
-
         return verdict_text(code, lang) or code
-    except (ImportError, KeyError, ValueError, LookupError):
+    except (KeyError, ValueError, LookupError):  # a code from a newer or hand-edited row
         return code
 
 

@@ -68,19 +68,12 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
         cmd = sub.add_parser(name, help=help_text, description=help_text)
         add_common_options(cmd)
         if only == name:
-            module = _load(module_name)
-            if module is not None:
-                module.add_arguments(cmd)
+            _load(module_name).add_arguments(cmd)
     return parser
 
 
 def _load(module_name: str):  # noqa: ANN202 - returns a command module
-    try:
-        return importlib.import_module(module_name)
-    except ModuleNotFoundError as exc:
-        if exc.name == module_name:
-            return None
-        raise
+    return importlib.import_module(module_name)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -92,9 +85,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return 2
     module = _load(COMMANDS[args.command][0])
-    if module is None:
-        print(f"callerid {args.command}: not built yet in this version", file=sys.stderr)
-        return 2
     try:
         return int(module.run(args) or 0)
     except CommandError as exc:

@@ -22,7 +22,11 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
+from callerid.model import VERDICT_CODES
+from callerid.modem.profiles import PROFILES
 from callerid.policy import DEFAULT_ACTIONS, PolicyError, validate_actions
+from callerid.screen.engine import ScreenConfig
+from callerid.screen.police import load_directory
 
 if TYPE_CHECKING:
     from callerid.screen.engine import ScreenConfig
@@ -269,10 +273,6 @@ def _profile(value: Any) -> str:
     name = _string(value)
     if name == "auto":
         return name
-    try:
-        from callerid.modem.profiles import PROFILES
-    except ImportError:  # modem package not installed: the driver will say
-        return name
     if name not in PROFILES:
         known = ("auto", *PROFILES)
         hint = difflib.get_close_matches(name, known, n=1)
@@ -313,6 +313,11 @@ def _path(*, must_exist: bool = False) -> Callable[[Any, Path | None], str]:
     return check
 
 
+def _section_of(cls: type) -> str:
+    """The [table] name of a section: the name of the `Config` field that holds it."""
+    return next(f.name for f in fields(Config) if f.default_factory is cls)
+
+
 #: section -> key -> check. Path checks take (value, folder of the config file).
 _SECTIONS: dict[str, tuple[type, dict[str, Any]]] = {
     "modem": (
@@ -339,7 +344,7 @@ _SECTIONS: dict[str, tuple[type, dict[str, Any]]] = {
             "repeat": _boolean,
         },
     ),
-    "panel": (
+    _section_of(PanelConfig): (
         PanelConfig,
         {
             "enabled": _boolean,
@@ -371,7 +376,7 @@ _ALL_TOP = (*_TOP_LEVEL, *_SECTIONS, "policy")
 
 def _unknown(source: str, key: str, known: Any) -> ConfigError:
     name = key.rsplit(".", 1)[-1]
-    hint = difflib.get_close_matches(name, list(known), n=1)
+    hint = difflib.get_close_matches(name, [str(k) for k in known], n=1)
     did = f" (did you mean {hint[0]!r}?)" if hint else ""
     return ConfigError(f"{source}: unknown key {key!r}{did}", key=key, path=source)
 
@@ -408,7 +413,7 @@ def _build(data: Mapping[str, Any], source: str, base: Path | None) -> Config:
         if name == "speech" and "language" not in values and "language" in top:
             values["language"] = top["language"]  # speak the household's language unless told otherwise
         sections[name] = cls(**values)
-    _check_pins(sections["panel"], fail)
+    _check_pins(sections[_section_of(PanelConfig)], fail)
     sections["policy"] = _policy(data.get("policy", {}), source, fail)
     return Config(**top, **sections, source=source)
 
@@ -425,8 +430,6 @@ def _check_pins(panel: PanelConfig, fail: Callable[[str, str], ConfigError]) -> 
 
 
 def _policy(table: Any, source: str, fail: Callable[[str, str], ConfigError]) -> PolicyConfig:
-    from callerid.model import VERDICT_CODES
-
     if not isinstance(table, dict):
         raise fail("policy", f"must be a table ([policy]), not {_show(table)}")
     for code in table:
@@ -478,9 +481,6 @@ def load_config(path: str | Path | None = None) -> Config:
 
 def screen_config(cfg: Config) -> ScreenConfig:
     """The screening engine's settings, with the police directory loaded once (file I/O happens here)."""
-    from callerid.screen.engine import ScreenConfig
-    from callerid.screen.police import load_directory
-
     try:
         directory = load_directory(cfg.police.extra_csv)
     except (OSError, ValueError) as exc:

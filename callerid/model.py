@@ -8,35 +8,122 @@ immutable means no stage can change what an earlier stage saw.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
 
 #: Caller-ID wire formats, as named in the JSON contract.
 FORMATS = ("text", "sdmf", "mdmf", "etsi", "ntt")
 
-#: Why no number was shown: private, out of area, public phone, service conflict.
-ABSENCE_CODES = {
-    "P": "private",
-    "O": "unavailable",
-    "C": "payphone",
-    "S": "unavailable",
-}
+
+class VerdictCode(StrEnum):
+    """What a call is (DESIGN.md), most serious first: the order is the precedence."""
+
+    BLOCKLISTED = "blocklisted"
+    POLICE_LOOKALIKE = "police-lookalike"
+    POLICE_NUMBER = "police-number"
+    INTERNATIONAL = "international"
+    WITHHELD = "withheld"
+    UNAVAILABLE = "unavailable"
+    PAYPHONE = "payphone"
+    INVALID = "invalid"
+    ALLOWLISTED = "allowlisted"
+    ORDINARY = "ordinary"
+
 
 #: Verdict codes, most serious first (DESIGN.md).
-VERDICT_CODES = (
-    "blocklisted",
-    "police-lookalike",
-    "police-number",
-    "international",
-    "withheld",
-    "unavailable",
-    "payphone",
-    "invalid",
-    "allowlisted",
-    "ordinary",
-)
+VERDICT_CODES: tuple[VerdictCode, ...] = tuple(VerdictCode)
 
-#: What the default policy does, least to most drastic.
-ACTIONS = ("allow", "none", "warn", "block")
+
+class Advice(StrEnum):
+    """The screening engine's own suggestion (`check --json`'s "action"), least to most drastic.
+
+    Not to be confused with `Action`: the policy turns a verdict into household actions.
+    """
+
+    ALLOW = "allow"
+    NONE = "none"
+    WARN = "warn"
+    BLOCK = "block"
+
+
+class Action(StrEnum):
+    """What the appliance can do about a call (the policy's vocabulary, the log's "actions")."""
+
+    WARN_HOUSEHOLD = "warn-household"
+    PANEL = "panel"
+    BLOCK = "block"
+    WARN_CALLER = "warn-caller"
+    NOTIFY = "notify"
+
+
+class ListKind(StrEnum):
+    """The family's two lists."""
+
+    ALLOW = "allow"
+    BLOCK = "block"
+
+
+class Absence(StrEnum):
+    """Why no number was shown (NTT / Bellcore / ETSI absence codes), one word each."""
+
+    WITHHELD = "P"
+    OUT_OF_AREA = "O"
+    PAYPHONE = "C"
+    SERVICE_CONFLICT = "S"
+
+    @property
+    def word(self) -> str:
+        """How the log, the panel, the terminal and the website name it."""
+        return _ABSENCE_WORDS[self]
+
+    @classmethod
+    def word_for(cls, code: str | None, default: str = "no number") -> str:
+        """The word for a code as the line sent it (None or an unknown code gives `default`)."""
+        try:
+            return cls(code).word
+        except ValueError:
+            return default
+
+
+_ABSENCE_WORDS = {
+    Absence.WITHHELD: "withheld",
+    Absence.OUT_OF_AREA: "out of area",
+    Absence.PAYPHONE: "payphone",
+    Absence.SERVICE_CONFLICT: "service conflict",
+}
+
+
+class ReasonCode(StrEnum):
+    """Why a verdict was reached: one code per screening rule (`Reason.code`)."""
+
+    BLOCKLISTED = "blocklisted"
+    ALLOWLISTED = "allowlisted"
+    LIST_CONFLICT = "list-conflict"
+    POLICE_INTERNATIONAL_FORM = "police-international-form"
+    POLICE_DIGITS = "police-digits"
+    POLICE_ENDING = "police-ending"
+    POLICE_ONE_OFF = "police-one-off"
+    POLICE_KNOWN = "police-known"
+    POLICE_PATTERN = "police-pattern"
+    JAPANESE_NUMBER_FROM_ABROAD = "japanese-number-from-abroad"
+    INTERNATIONAL = "international"
+    WITHHELD = "withheld"
+    UNAVAILABLE = "unavailable"
+    SERVICE_CONFLICT = "service-conflict"
+    NO_NUMBER = "no-number"
+    PAYPHONE = "payphone"
+    MALFORMED = "malformed"
+    ORDINARY = "ordinary"
+
+
+class ModemState(StrEnum):
+    """The modem's health as the driver reports it and the website shows it."""
+
+    STARTING = "starting"  # the appliance has not heard from the driver yet
+    READY = "ready"  # initialised and listening
+    LOST = "lost"  # port vanished or the modem stopped answering
+    RECOVERING = "recovering"  # reopening / re-initialising
+    ERROR = "error"  # an action failed (the modem stays in service)
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,7 +158,7 @@ class CallerID:
 class Reason:
     """Why a verdict was reached, in words a family member understands."""
 
-    code: str
+    code: ReasonCode
     detail: str
     detail_ja: str = ""
 
@@ -88,15 +175,15 @@ class Verdict:
     e164: str | None
     display: str
     country: str | None
-    verdict: str
+    verdict: VerdictCode
     risk: int
-    action: str
+    action: Advice
     reasons: tuple[Reason, ...] = ()
 
     @property
     def flagged(self) -> bool:
         """True when the household should be warned or the call was blocked."""
-        return self.action in ("warn", "block")
+        return self.action in (Advice.WARN, Advice.BLOCK)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -120,7 +207,7 @@ class ListEntry:
     `+81312345678`) or a prefix ending in `*` (`03-3581-*`).
     """
 
-    kind: str  # "allow" | "block"
+    kind: ListKind
     pattern: str
     label: str = ""
     id: int | None = None
@@ -134,7 +221,7 @@ class CallRecord:
     received_at: str  # ISO 8601 with UTC offset
     caller: CallerID
     verdict: Verdict
-    actions: tuple[str, ...] = ()
+    actions: tuple[Action, ...] = ()
     reviewed: bool = False
     id: int | None = None
 
@@ -155,13 +242,18 @@ class CallRecord:
 
 
 __all__ = [
-    "ABSENCE_CODES",
-    "ACTIONS",
     "FORMATS",
     "VERDICT_CODES",
+    "Absence",
+    "Action",
+    "Advice",
     "CallRecord",
     "CallerID",
     "ListEntry",
+    "ListKind",
+    "ModemState",
     "Reason",
+    "ReasonCode",
     "Verdict",
+    "VerdictCode",
 ]

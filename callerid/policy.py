@@ -8,39 +8,42 @@ fine"), and an unknown verdict code or action name is an error at start-up, not 
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Iterable, Mapping
 from types import MappingProxyType
 from typing import Any
 
-from callerid.model import VERDICT_CODES, Verdict
+from callerid.model import VERDICT_CODES, Action, Advice, Verdict, VerdictCode
 
 #: Every action the appliance knows how to take.
-ACTION_NAMES = ("warn-household", "panel", "block", "warn-caller", "notify")
+ACTION_NAMES: tuple[Action, ...] = tuple(Action)
 
-_DEFAULTS: dict[str, frozenset[str]] = {
-    "blocklisted": frozenset({"block", "panel"}),
-    "police-lookalike": frozenset({"warn-household", "panel", "block"}),
+_WARN = frozenset({Action.WARN_HOUSEHOLD, Action.PANEL})
+
+_DEFAULTS: dict[VerdictCode, frozenset[Action]] = {
+    VerdictCode.BLOCKLISTED: frozenset({Action.BLOCK, Action.PANEL}),
+    VerdictCode.POLICE_LOOKALIKE: _WARN | {Action.BLOCK},
     # A real police line may be calling; it may also be spoofed. Warn, never block.
-    "police-number": frozenset({"warn-household", "panel"}),
-    "international": frozenset({"warn-household", "panel"}),
-    "withheld": frozenset({"warn-household", "panel"}),
-    "unavailable": frozenset({"warn-household", "panel"}),
-    "payphone": frozenset({"warn-household", "panel"}),
-    "invalid": frozenset({"panel"}),
-    "allowlisted": frozenset({"panel"}),
-    "ordinary": frozenset(),
+    VerdictCode.POLICE_NUMBER: _WARN,
+    VerdictCode.INTERNATIONAL: _WARN,
+    VerdictCode.WITHHELD: _WARN,
+    VerdictCode.UNAVAILABLE: _WARN,
+    VerdictCode.PAYPHONE: _WARN,
+    VerdictCode.INVALID: frozenset({Action.PANEL}),
+    VerdictCode.ALLOWLISTED: frozenset({Action.PANEL}),
+    VerdictCode.ORDINARY: frozenset(),
 }
 
 #: The safe defaults, one entry per verdict code (read-only).
-DEFAULT_ACTIONS: Mapping[str, frozenset[str]] = MappingProxyType(_DEFAULTS)
+DEFAULT_ACTIONS: Mapping[VerdictCode, frozenset[Action]] = MappingProxyType(_DEFAULTS)
 
-#: What to do for a verdict code this version does not know, from the engine's own suggestion.
-_FALLBACK_BY_ENGINE_ACTION: Mapping[str, frozenset[str]] = MappingProxyType(
+#: What to do for a verdict code this version does not know, from the engine's own advice.
+_FALLBACK_BY_ADVICE: Mapping[Advice, frozenset[Action]] = MappingProxyType(
     {
-        "block": frozenset({"warn-household", "panel", "block"}),
-        "warn": frozenset({"warn-household", "panel"}),
-        "allow": frozenset({"panel"}),
-        "none": frozenset(),
+        Advice.BLOCK: _WARN | {Action.BLOCK},
+        Advice.WARN: _WARN,
+        Advice.ALLOW: frozenset({Action.PANEL}),
+        Advice.NONE: frozenset(),
     }
 )
 
@@ -50,15 +53,13 @@ class PolicyError(ValueError):
 
 
 def _suggest(word: str, choices: Iterable[str]) -> str:
-    import difflib
-
-    choices = list(choices)
+    choices = [str(c) for c in choices]
     close = [c for c in choices if word and c.startswith(word)]
     close = close or difflib.get_close_matches(word, choices, n=1)
     return f" (did you mean {close[0]!r}?)" if close else ""
 
 
-def validate_actions(actions: Mapping[str, Any]) -> dict[str, frozenset[str]]:
+def validate_actions(actions: Mapping[str, Any]) -> dict[VerdictCode, frozenset[Action]]:
     """Check a verdict -> actions mapping and merge it over the defaults.
 
     Values may be any iterable of action names (a TOML list). Raises PolicyError with one line that
@@ -73,17 +74,17 @@ def validate_actions(actions: Mapping[str, Any]) -> dict[str, frozenset[str]]:
             )
         if isinstance(names, str) or not isinstance(names, Iterable):
             raise PolicyError(f"{code}: must be a list of action names, e.g. [\"warn-household\", \"panel\"]")
-        chosen: set[str] = set()
+        chosen: set[Action] = set()
         for name in names:
             if name not in ACTION_NAMES:
                 raise PolicyError(
                     f"{code}: unknown action {name!r}{_suggest(str(name), ACTION_NAMES)}; "
                     f"known: {', '.join(ACTION_NAMES)}"
                 )
-            chosen.add(name)
-        if code == "allowlisted" and "block" in chosen:
+            chosen.add(Action(name))
+        if code == VerdictCode.ALLOWLISTED and Action.BLOCK in chosen:
             raise PolicyError("allowlisted: 'block' is refused: the family chose to allow these numbers")
-        merged[code] = frozenset(chosen)
+        merged[VerdictCode(code)] = frozenset(chosen)
     return merged
 
 
@@ -91,7 +92,8 @@ class Policy:
     """Verdict -> the set of actions to run. Built once at start-up; `actions_for` never raises."""
 
     def __init__(self, actions: Mapping[str, Iterable[str]] | None = None) -> None:
-        self.actions: Mapping[str, frozenset[str]] = MappingProxyType(validate_actions(actions or {}))
+        merged = validate_actions(actions or {})
+        self.actions: Mapping[VerdictCode, frozenset[Action]] = MappingProxyType(merged)
 
     @classmethod
     def from_config(cls, cfg: Any) -> Policy:
@@ -99,13 +101,13 @@ class Policy:
         policy_cfg = getattr(cfg, "policy", cfg)
         return cls(policy_cfg.actions)
 
-    def actions_for(self, verdict: Verdict) -> frozenset[str]:
+    def actions_for(self, verdict: Verdict) -> frozenset[Action]:
         """What to do for this verdict. A code this version does not know falls back to the engine's
         suggested action (so a newer screening rule still warns rather than doing nothing)."""
         known = self.actions.get(verdict.verdict)
         if known is not None:
             return known
-        return _FALLBACK_BY_ENGINE_ACTION.get(verdict.action, frozenset({"warn-household", "panel"}))
+        return _FALLBACK_BY_ADVICE.get(verdict.action, _WARN)
 
     def __repr__(self) -> str:
         body = ", ".join(f"{k}: {sorted(v)}" for k, v in self.actions.items())

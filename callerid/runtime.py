@@ -14,7 +14,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from callerid.alert.panel import PanelAlerts
+from callerid.alert.speech import SpeechAlerts
 from callerid.appliance import Appliance, ApplianceHooks
+from callerid.config import screen_config
+from callerid.model import Action
+from callerid.modem.driver import ModemDriver
+from callerid.policy import Policy
+from callerid.sdnotify import Watchdog
+from callerid.store import Store
 
 if TYPE_CHECKING:
     from callerid.alert import AlertSink
@@ -57,11 +65,6 @@ def build_runtime(
     ring_gap_seconds: float | None = None,
 ) -> Runtime:
     """Build everything `callerid run` needs; `None` switches follow the configuration."""
-    from callerid.config import screen_config
-    from callerid.modem.driver import ModemDriver
-    from callerid.policy import Policy
-    from callerid.store import Store
-
     store = Store(db_path or config.store.db, region=config.region)
     closers: list[Callable[[], None]] = []
     sinks: list[AlertSink] = []
@@ -110,7 +113,7 @@ def build_runtime(
         **gap,
     )
     appliance_ref.append(appliance)
-    if any("warn-caller" in acts for acts in config.policy.actions.values()):
+    if any(Action.WARN_CALLER in acts for acts in config.policy.actions.values()):
         _render_caller_warning(config, appliance)
 
     server = None
@@ -128,8 +131,6 @@ def build_runtime(
 def _systemd_watchdog() -> tuple[Callable[[], None] | None, float | None]:
     """A rate-limited WATCHDOG=1 sender when systemd asked for one, else (None, None)."""
     import time
-
-    from callerid.sdnotify import Watchdog
 
     dog = Watchdog()
     if not dog.enabled:
@@ -156,7 +157,6 @@ def _render_caller_warning(config: Config, appliance: Appliance) -> None:
 
     def render() -> None:
         try:
-            from callerid.alert.speech import SpeechAlerts
 
             out = Path(config.speech.cache_dir).expanduser() / f"caller-warning-{language}.wav"
             out.parent.mkdir(parents=True, exist_ok=True)
@@ -178,14 +178,10 @@ def _optional_sink(what: str, build: Callable[[], Any]) -> Any:
 
 
 def _speech_sink(config: Config) -> AlertSink:
-    from callerid.alert.speech import SpeechAlerts
-
     return SpeechAlerts(config.speech)
 
 
 def _panel_sink(config: Config, appliance_ref: list[Appliance]) -> AlertSink:
-    from callerid.alert.panel import PanelAlerts
-
     def block_last() -> None:
         appliance_ref[0].block_last_flagged()
 

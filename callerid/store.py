@@ -29,15 +29,27 @@ from datetime import UTC, date, datetime, timedelta, tzinfo
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from callerid.model import CallerID, CallRecord, ListEntry, Reason, Verdict
+from callerid.model import (
+    Action,
+    Advice,
+    CallerID,
+    CallRecord,
+    ListEntry,
+    ListKind,
+    Reason,
+    Verdict,
+    VerdictCode,
+)
+from callerid.screen.lists import FamilyLists, normalise_pattern
+from callerid.screen.numbers import normalise
 
 if TYPE_CHECKING:
     from callerid.screen.lists import FamilyLists
 
-LIST_KINDS = ("allow", "block")
+LIST_KINDS = tuple(ListKind)
 
 #: Actions that mean the household was warned or the call was stopped (see `flagged`).
-_FLAGGING_ACTIONS = frozenset({"warn-household", "warn-caller", "block"})
+_FLAGGING_ACTIONS = frozenset({Action.WARN_HOUSEHOLD, Action.WARN_CALLER, Action.BLOCK})
 
 #: How long a connection waits for another process's write lock before giving up.
 BUSY_TIMEOUT_MS = 10_000
@@ -223,7 +235,7 @@ def _search_digits(values: Iterable[str | None]) -> str:
 
 def _is_flagged(default_action: str, actions: Sequence[str]) -> bool:
     """The household should have been warned or the call was stopped (Verdict.flagged, or what we did)."""
-    return default_action in ("warn", "block") or bool(_FLAGGING_ACTIONS.intersection(actions))
+    return default_action in (Advice.WARN, Advice.BLOCK) or bool(_FLAGGING_ACTIONS.intersection(actions))
 
 
 def _call_row(record: CallRecord) -> dict[str, Any]:
@@ -374,10 +386,6 @@ def _number_forms(compact: str, plus: bool, region: str) -> list[str]:
     forms = [compact]
     if len(compact) < 5:  # a fragment ("4321"): substring search only
         return forms
-    try:
-        from callerid.screen.numbers import normalise
-    except ImportError:  # screening package not installed: digits as typed
-        return forms
     number = normalise(("+" if plus else "") + compact, region)
     if number.valid:
         for form in (number.e164, number.national_digits):
@@ -401,22 +409,23 @@ def _search_clause(search: str, region: str = "JP") -> tuple[str, list[str]]:
 
 
 #: What the family sees happened to a call, for the outcome filter and the history charts:
-#: blocked (hung up), warned (the household or the caller was warned), ordinary (nothing done).
-OUTCOMES = ("blocked", "warned", "ordinary")
-_BLOCKED_SQL = "instr(actions, '\"block\"') > 0"
+#: blocked (hung up), warned (the household or the caller was warned), plain (nothing done).
+OUTCOMES = ("blocked", "warned", "plain")
+_BLOCKED_SQL = f"instr(actions, '\"{Action.BLOCK}\"') > 0"
 _OUTCOME_SQL = {
     "blocked": _BLOCKED_SQL,
     "warned": f"(flagged = 1 AND NOT {_BLOCKED_SQL})",
-    "ordinary": "flagged = 0",
+    "plain": "flagged = 0",
 }
 #: Calls whose number the family put on the block list themselves: they have had their look.
 _FAMILY_BLOCKED_SQL = (
-    "(verdict = 'blocklisted' OR EXISTS (SELECT 1 FROM lists WHERE lists.kind = 'block' AND"
+    f"(verdict = '{VerdictCode.BLOCKLISTED}' OR EXISTS (SELECT 1 FROM lists"
+    f" WHERE lists.kind = '{ListKind.BLOCK}' AND"
     " (lists.pattern = calls.e164 OR (substr(lists.pattern, -1) = '*'"
     " AND calls.e164 LIKE substr(lists.pattern, 1, length(lists.pattern) - 1) || '%'))))"
 )
 _NEEDS_LOOK_SQL = f"(flagged = 1 AND reviewed = 0 AND NOT {_FAMILY_BLOCKED_SQL})"
-_POLICE_VERDICTS = ("police-number", "police-lookalike")
+_POLICE_VERDICTS = (VerdictCode.POLICE_NUMBER, VerdictCode.POLICE_LOOKALIKE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -426,12 +435,12 @@ class DayCounts:
     day: date
     blocked: int = 0
     warned: int = 0
-    ordinary: int = 0
+    plain: int = 0  # nothing done: an ordinary call
     police: int = 0
 
     @property
     def total(self) -> int:
-        return self.blocked + self.warned + self.ordinary
+        return self.blocked + self.warned + self.plain
 
 
 @dataclass(frozen=True, slots=True)
@@ -985,13 +994,6 @@ class Store:
     def normalise_pattern(self, pattern: str) -> str:
         """The stored form of a list pattern (ValueError with a clear message for nonsense)."""
         text = _text(str(pattern)) or ""
-        try:
-            from callerid.screen.lists import normalise_pattern
-        except ImportError:  # screening package not installed: keep what was typed, trimmed
-            text = text.strip()
-            if not text:
-                raise ValueError("empty number or pattern") from None
-            return text
         return normalise_pattern(text, self.region)
 
     @_guarded
@@ -1056,10 +1058,10 @@ class Store:
 
     def family_lists(self, region: str | None = None) -> FamilyLists:
         """The lists as the screening engine takes them."""
-        from callerid.screen.lists import FamilyLists
-
         return FamilyLists(
-            allow=self.list_entries("allow"), block=self.list_entries("block"), region=region or self.region
+            allow=self.list_entries(ListKind.ALLOW),
+            block=self.list_entries(ListKind.BLOCK),
+            region=region or self.region,
         )
 
     # -- settings

@@ -14,9 +14,15 @@ import unicodedata
 from collections.abc import Callable
 from typing import TextIO
 
-from callerid.model import CallRecord
+from callerid.model import Advice, CallRecord
+from callerid.screen.messages import verdict_text
 
-_COLOURS = {"block": "\033[1;31m", "warn": "\033[1;33m", "allow": "\033[1;32m", "none": ""}
+_COLOURS = {
+    Advice.BLOCK: "\033[1;31m",
+    Advice.WARN: "\033[1;33m",
+    Advice.ALLOW: "\033[1;32m",
+    Advice.NONE: "",
+}
 _RESET = "\033[0m"
 
 
@@ -83,10 +89,6 @@ class TerminalView:
 
 
 def _headline(code: str, language: str) -> str:
-    try:
-        from callerid.screen.messages import verdict_text
-    except ImportError:
-        return ""
     try:
         return verdict_text(code, language)
     except (KeyError, ValueError):

@@ -12,8 +12,8 @@ import pytest
 from callerid.appliance import ApplianceHooks
 from callerid.config import Config, ModemConfig, PanelConfig, SpeechConfig, WebConfig
 from callerid.model import CallerID, CallRecord
+from callerid.modem.sim import SimCall, SimulatedModem
 from callerid.runtime import Runtime, build_runtime
-from callerid.sim import SimCall, SimulatedModem
 
 SCALE = 0.05  # a 6 s ring period becomes 0.3 s
 

@@ -71,7 +71,7 @@ def test_readable_lines_and_stereo(tmp_path: Path, capsys: pytest.CaptureFixture
     assert (
         lines[0].startswith(f"{path} 0.") and "ntt ntt: number 0335814321 date 11-25 time 09:30" in lines[0]
     )
-    assert "bell202 mdmf: no number (P: private) name 'A N OTHER' date 03-21 time 14:05" in lines[1]
+    assert "bell202 mdmf: no number (P: withheld) name 'A N OTHER' date 03-21 time 14:05" in lines[1]
     assert "v23 etsi: number 01632960001" in lines[2]
 
 

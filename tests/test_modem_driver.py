@@ -8,7 +8,7 @@ import pytest
 
 from callerid.model import CallerID
 from callerid.modem.events import CallEnded, CallerIDReceived, ModemStatus, Ring
-from callerid.sim import SimCall, SimulatedModem
+from callerid.modem.sim import SimCall, SimulatedModem
 from tests.modem_helpers import EventLog, fast_driver, ready_driver
 
 SCALE = 0.02  # a 6 s ring period becomes 0.12 s

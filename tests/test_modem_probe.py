@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from callerid.sim import SimulatedModem
+from callerid.modem.sim import SimulatedModem
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -10,7 +10,7 @@ import time
 from callerid.decode.stream import CallerIDStream
 from callerid.model import CallerID
 from callerid.modem.events import CallerIDReceived, ModemStatus, Ring
-from callerid.sim import SimCall, SimulatedModem
+from callerid.modem.sim import SimCall, SimulatedModem
 from tests.modem_helpers import EventLog, fast_driver, ready_driver
 
 SCALE = 0.02

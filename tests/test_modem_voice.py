@@ -14,8 +14,8 @@ from callerid.modem.driver import open_serial
 from callerid.modem.events import CallEnded, CallerIDReceived, ModemStatus, Ring
 from callerid.modem.link import ModemLink
 from callerid.modem.profiles import get_profile
+from callerid.modem.sim import SimCall, SimulatedModem
 from callerid.modem.voice import enter_voice, leave_voice, receive
-from callerid.sim import SimCall, SimulatedModem
 from tests.modem_helpers import EventLog, LineRecorder, fast_driver, ready_driver
 
 SCALE = 0.02

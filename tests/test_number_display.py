@@ -17,7 +17,7 @@ from callerid.decode import fsk_mod
 from callerid.model import CallerID
 from callerid.modem import number_display as nd
 from callerid.modem.events import CallerIDReceived, ModemStatus, Ring
-from callerid.sim import SimCall, SimulatedModem
+from callerid.modem.sim import SimCall, SimulatedModem
 from tests.modem_helpers import EventLog, fast_driver
 
 SCALE = 0.1  # sim times x 0.1: CAR rings every 0.1 s, normal rings every 0.3 s

@@ -296,7 +296,7 @@ def test_render_text_is_one_safe_line(panel: PanelAlerts, factory: MockFactory) 
 
 def test_render_text_names_a_call_without_a_number(panel: PanelAlerts) -> None:
     panel.incoming(record("withheld", None, display="withheld", absence="P"), SHOWN)
-    assert "unacknowledged: withheld (private)" in panel.render_text()
+    assert "unacknowledged: withheld (P)" in panel.render_text()
 
 
 def test_missing_buzzer_and_button_are_fine(factory: MockFactory) -> None:

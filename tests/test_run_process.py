@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 from callerid.model import CallerID
-from callerid.sim import SimCall, SimulatedModem
+from callerid.modem.sim import SimCall, SimulatedModem
 
 SCALE = 0.05
 

@@ -11,7 +11,7 @@ import pytest
 
 from callerid.model import VERDICT_CODES, CallerID, ListEntry
 from callerid.screen import messages
-from callerid.screen.engine import DEFAULT_ACTIONS, ScreenConfig, screen, screen_display
+from callerid.screen.engine import ADVICE_BY_VERDICT, ScreenConfig, screen, screen_display
 from callerid.screen.findings import RISK_BANDS, RULES
 from callerid.screen.lists import FamilyLists
 
@@ -44,7 +44,7 @@ def codes(verdict) -> list[str]:
 def test_each_verdict_has_its_sample(code: str, shown: str) -> None:
     verdict = check(shown)
     assert verdict.verdict == code
-    assert verdict.action == DEFAULT_ACTIONS[code]
+    assert verdict.action == ADVICE_BY_VERDICT[code]
     low, high = RISK_BANDS[code]
     assert low <= verdict.risk <= high
 

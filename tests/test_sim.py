@@ -11,7 +11,7 @@ import pytest
 from callerid.decode.encode import encode_mdmf, format_text
 from callerid.model import CallerID
 from callerid.modem.dle import Unshielder
-from callerid.sim import SimCall, SimulatedModem
+from callerid.modem.sim import SimCall, SimulatedModem
 
 HANAKO = CallerID("text", number="0471230000", name="SATO HANAKO", date="1125", time="0930")
 

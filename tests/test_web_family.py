@@ -162,7 +162,7 @@ def test_filter_by_verdict_outcome_and_dates(site):
 
     assert found("outcome=blocked") == sorted([ids["police"], ids["solar"]])
     assert found("outcome=warned") == [ids["abroad"]]
-    assert found("outcome=ordinary") == sorted([ids["ordinary"], old])
+    assert found("outcome=plain") == sorted([ids["ordinary"], old])
     day = (NOW - timedelta(days=10)).date().isoformat()
     assert card_ids(text(site.client.get(f"/calls?since={day}&until={day}"))) == [old]
     html = text(site.client.get("/calls?verdict=<script>&outcome=everything"))  # unknown: ignored
@@ -206,9 +206,9 @@ def test_history_draws_30_days_stacked_by_outcome_with_the_numbers_in_a_table(si
     shape = r'<rect class="seg-(\w+)" x="[\d.]+" y="([\d.]+)" width="[\d.]+" height="([\d.]+)"'
     rects = re.findall(shape, days)
     kinds = sorted(kind for kind, _y, _h in rects)
-    assert kinds == ["blocked", "ordinary", "warned"]
+    assert kinds == ["blocked", "plain", "warned"]
     heights = {kind: float(h) for kind, _y, h in rects}
-    assert heights["blocked"] == pytest.approx(2 * heights["ordinary"], rel=0.01)  # two blocked, one ordinary
+    assert heights["blocked"] == pytest.approx(2 * heights["plain"], rel=0.01)  # two blocked, one ordinary
     table = html.split('<div class="sr-only"><table>', 1)[1].split("</table>", 1)[0]
     cell = r"<td>(\d+)</td>"
     rows = re.findall(r'<tr><th scope="row">([^<]+)</th>' + cell * 4, table)

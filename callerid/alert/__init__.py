@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Protocol, runtime_checkable
 
-from callerid.model import CallRecord
+from callerid.model import Action, CallRecord
 
 
 @runtime_checkable
@@ -20,7 +20,7 @@ class AlertSink(Protocol):
     def start(self) -> None:
         """Prepare in the background (pre-render warnings, open pins); return at once."""
 
-    def incoming(self, record: CallRecord, actions: frozenset[str]) -> None:
+    def incoming(self, record: CallRecord, actions: frozenset[Action]) -> None:
         """A screened call arrived; `actions` are the policy's actions. Never blocks."""
 
     def ring(self, record: CallRecord) -> None:

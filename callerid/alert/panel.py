@@ -27,11 +27,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from callerid.model import CallRecord
+from callerid.model import Action, CallRecord, VerdictCode
 
 log = logging.getLogger("callerid.alert.panel")
 
-PANEL_ACTION = "panel"
 COLOURS = ("red", "amber", "green")
 
 
@@ -63,23 +62,22 @@ class LightPattern:
 
 
 FAST_RED = LightPattern("fast blink", "red", 0.15, 0.15, latch=True)
-SLOW_RED = LightPattern("slow blink", "red", 0.7, 0.7, latch=True)
 CAUTION = LightPattern("blink", "amber", 0.5, 1.0, latch=True)
 FAMILY = LightPattern("steady", "green", 1.0, None, latch=False, hold=8.0)
 
 #: verdict code -> pattern (ordinary calls light nothing).
-PATTERNS: dict[str, LightPattern] = {
-    "blocklisted": FAST_RED,  # already hung up by the appliance: no need to sound the buzzer
-    "police-lookalike": LightPattern("fast blink", "red", 0.15, 0.15, latch=True, beeps=3, beep_on=0.15,
-                                     beep_off=0.1),
-    "police-number": LightPattern("slow blink", "red", 0.7, 0.7, latch=True, beeps=2, beep_on=0.3,
-                                  beep_off=0.2),
-    "international": LightPattern("blink", "amber", 0.5, 1.0, latch=True, beeps=1, beep_on=0.2),
-    "withheld": LightPattern("blink", "amber", 0.5, 1.0, latch=True, beeps=1, beep_on=0.2),
-    "unavailable": LightPattern("blink", "amber", 0.5, 1.0, latch=True, beeps=1, beep_on=0.2),
-    "payphone": LightPattern("blink", "amber", 0.5, 1.0, latch=True, beeps=1, beep_on=0.2),
-    "invalid": CAUTION,
-    "allowlisted": FAMILY,
+PATTERNS: dict[VerdictCode, LightPattern] = {
+    VerdictCode.BLOCKLISTED: FAST_RED,  # already hung up by the appliance: no need to sound the buzzer
+    VerdictCode.POLICE_LOOKALIKE: LightPattern("fast blink", "red", 0.15, 0.15, latch=True, beeps=3,
+                                                beep_on=0.15, beep_off=0.1),
+    VerdictCode.POLICE_NUMBER: LightPattern("slow blink", "red", 0.7, 0.7, latch=True, beeps=2, beep_on=0.3,
+                                             beep_off=0.2),
+    VerdictCode.INTERNATIONAL: LightPattern("blink", "amber", 0.5, 1.0, latch=True, beeps=1, beep_on=0.2),
+    VerdictCode.WITHHELD: LightPattern("blink", "amber", 0.5, 1.0, latch=True, beeps=1, beep_on=0.2),
+    VerdictCode.UNAVAILABLE: LightPattern("blink", "amber", 0.5, 1.0, latch=True, beeps=1, beep_on=0.2),
+    VerdictCode.PAYPHONE: LightPattern("blink", "amber", 0.5, 1.0, latch=True, beeps=1, beep_on=0.2),
+    VerdictCode.INVALID: CAUTION,
+    VerdictCode.ALLOWLISTED: FAMILY,
 }
 
 #: Feedback for the button.
@@ -189,7 +187,7 @@ class PanelAlerts:
                     self.button.when_released = self._button_released
                     self.button.when_pressed = self._button_pressed
 
-    def incoming(self, record: CallRecord, actions: frozenset[str]) -> None:
+    def incoming(self, record: CallRecord, actions: frozenset[Action]) -> None:
         """Show the call's pattern when the policy asks for the panel; never blocks."""
         if not self.enabled:
             return
@@ -201,7 +199,7 @@ class PanelAlerts:
             self._stop_buzzer()
             if record.verdict.flagged:
                 self._last_flagged = record
-            if PANEL_ACTION not in actions or pattern is None:
+            if Action.PANEL not in actions or pattern is None:
                 return
             if pattern.latch:
                 self._latched = record
@@ -265,7 +263,7 @@ class PanelAlerts:
                 reason = "no flagged call yet"
             elif not record.caller.number:
                 reason = "the last flagged caller sent no number"
-            elif record.verdict.verdict == "blocklisted":
+            elif record.verdict.verdict == VerdictCode.BLOCKLISTED:
                 reason = "the last flagged caller is already on the block list"
             if reason is not None:
                 log.info("hold-to-block: nothing to block (%s)", reason)
@@ -421,9 +419,8 @@ def _same_call(a: CallRecord, b: CallRecord) -> bool:
 
 
 def _absence(record: CallRecord) -> str:
-    from callerid.model import ABSENCE_CODES
-
-    return f"({ABSENCE_CODES.get(record.caller.absence or '', 'no number')})"
+    """A call without a number: the absence code the line sent (the verdict already names it)."""
+    return f"({record.caller.absence})" if record.caller.absence else "(no number)"
 
 
 def _printable(text: str) -> str:

@@ -146,11 +146,6 @@ class Player:
             self._cond.notify_all()
             return True
 
-    @property
-    def busy(self) -> bool:
-        with self._cond:
-            return self._has_work() or self._proc is not None
-
     def close(self, timeout: float = 2.0) -> None:
         with self._cond:
             self._closed = True

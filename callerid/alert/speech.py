@@ -25,12 +25,9 @@ from callerid.alert.engines import SpeechEngine
 from callerid.alert.player import PlaybackEvent, Player, PlayJob
 from callerid.alert.render import PRERENDER, URGENT, Renderer, RenderSettings, Ticket
 from callerid.alert.warnings import LANGUAGES, clip_texts, spoken_number
-from callerid.model import VERDICT_CODES, CallRecord
+from callerid.model import VERDICT_CODES, Action, CallRecord
 
 log = logging.getLogger("callerid.alert.speech")
-
-#: The policy action that asks for the household warning (callerid.policy).
-WARN_ACTION = "warn-household"
 
 
 class SpeechSettings(Protocol):
@@ -86,7 +83,6 @@ class SpeechAlerts:
         self._prerendered: list[Ticket] = []
         self._started = False
         self._lock = threading.Lock()
-        self.last_files: tuple[Path | None, ...] = ()
 
     # -- AlertSink ----------------------------------------------------------------------------
 
@@ -107,18 +103,18 @@ class SpeechAlerts:
         tickets = list({id(t): t for t in tickets}.values())
         self._prerendered = tickets
 
-    def incoming(self, record: CallRecord, actions: frozenset[str]) -> None:
+    def incoming(self, record: CallRecord, actions: frozenset[Action]) -> None:
         """Speak the warning if the policy asks for it; a new call always silences the previous one."""
         if not self.enabled:
             return
         if not self._started:
             self.start()
         key = call_key(record)
-        if WARN_ACTION not in actions:
+        if Action.WARN_HOUSEHOLD not in actions:
             self.player.stop()
             return
         code = record.verdict.verdict
-        blocked = "block" in actions  # hung up at once: say what was stopped, once, to the end
+        blocked = Action.BLOCK in actions  # hung up at once: say what was stopped, once, to the end
         warning = self.renderer.warning(code, self.language, URGENT, blocked=blocked)
         parts: list[tuple[str, Ticket]] = [("warning", warning)]
         number = spoken_number(record.verdict.display or record.caller.number)
@@ -203,4 +199,4 @@ def _clamp(value: float, low: float, high: float, name: str) -> float:
     return min(max(value, low), high)
 
 
-__all__ = ["WARN_ACTION", "PlaybackEvent", "SpeechAlerts", "call_key", "default_cache_dir"]
+__all__ = ["PlaybackEvent", "SpeechAlerts", "call_key", "default_cache_dir"]

@@ -13,52 +13,54 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from callerid.model import VerdictCode
+
 LANGUAGES = ("ja", "en")
 
 #: verdict code -> (Japanese, English). Spoken, so plain words and short sentences.
 WARNINGS: dict[str, tuple[str, str]] = {
-    "blocklisted": (
+    VerdictCode.BLOCKLISTED: (
         "ブロックした番号からの電話です。出なくて大丈夫です。",
         "A call from a number you blocked. You do not need to answer.",
     ),
-    "police-lookalike": (
+    VerdictCode.POLICE_LOOKALIKE: (
         "警察を装った番号からの電話です。詐欺の疑いが強いので、出ないでください。"
         "警察が電話でお金やカードの話をすることはありません。",
         "This number is made to look like the police. It is very likely a scam, so please do not answer. "
         "The police never ask about money or bank cards on the phone.",
     ),
-    "police-number": (
+    VerdictCode.POLICE_NUMBER: (
         "警察の番号からの電話です。本物とは限りません。お金やカードの話が出たら詐欺です。"
         "一度切って、ご家族か、シャープきゅういちいちゼロに相談してください。",
         "A call from a police number, but it may be faked. If they talk about money or bank cards, "
         "it is a scam. Hang up, and ask your family.",
     ),
-    "international": (
+    VerdictCode.INTERNATIONAL: (
         "海外からの電話です。心当たりがなければ、出ないでください。",
         "A call from abroad. If you do not expect one, please do not answer.",
     ),
-    "withheld": (
+    VerdictCode.WITHHELD: (
         "非通知の電話です。名乗らない相手や、お金の話には注意してください。",
         "The caller has hidden their number. Be careful if they will not say who they are, "
         "or if they talk about money.",
     ),
-    "unavailable": (
+    VerdictCode.UNAVAILABLE: (
         "番号が表示されない電話です。お金の話が出たら、一度切って、ご家族に相談してください。",
         "The caller's number is not shown. If they talk about money, hang up and ask your family.",
     ),
-    "payphone": (
+    VerdictCode.PAYPHONE: (
         "公衆電話からの電話です。家族を名乗って、お金の話をしたら詐欺です。",
         "A call from a public phone. If the caller says they are family and asks for money, it is a scam.",
     ),
-    "invalid": (
+    VerdictCode.INVALID: (
         "見慣れない番号からの電話です。注意してください。",
         "A call from an unusual number. Please be careful.",
     ),
-    "allowlisted": (
+    VerdictCode.ALLOWLISTED: (
         "登録されている番号からの電話です。",
         "A call from a number on your family list.",
     ),
-    "ordinary": (
+    VerdictCode.ORDINARY: (
         "お電話です。",
         "A phone call.",
     ),
@@ -68,13 +70,13 @@ WARNINGS: dict[str, tuple[str, str]] = {
 #: "do not answer" would be wrong, but the household should still learn what was stopped.
 #: "*" covers any other verdict a family configures to block.
 BLOCKED_WARNINGS: dict[str, tuple[str, str]] = {
-    "police-lookalike": (
+    VerdictCode.POLICE_LOOKALIKE: (
         "警察を装った番号からの電話を、自動で切りました。詐欺の疑いが強い電話です。"
         "警察が電話でお金やカードの話をすることはありません。",
         "A call from a number made to look like the police was hung up automatically. "
         "It was very likely a scam. The police never ask about money or bank cards on the phone.",
     ),
-    "blocklisted": (
+    VerdictCode.BLOCKLISTED: (
         "ブロックした番号からの電話を、自動で切りました。",
         "A call from a number you blocked was hung up automatically.",
     ),
@@ -109,14 +111,14 @@ def warning_text(code: str, lang: str, blocked: bool = False) -> str:
     if blocked:
         ja, en = BLOCKED_WARNINGS.get(code, BLOCKED_WARNINGS["*"])
     else:
-        ja, en = WARNINGS.get(code, WARNINGS["ordinary"])
+        ja, en = WARNINGS.get(code, WARNINGS[VerdictCode.ORDINARY])
     return ja if check_language(lang) == "ja" else en
 
 
 def warning_label(code: str, blocked: bool = False) -> str:
     """The name a warning's WAV file carries, e.g. "police-number" or "police-lookalike-blocked"."""
     if not blocked:
-        return code if code in WARNINGS else "ordinary"
+        return str(code) if code in WARNINGS else str(VerdictCode.ORDINARY)
     return f"{code}-blocked" if code in BLOCKED_WARNINGS and code != "*" else "blocked"
 
 

@@ -40,7 +40,7 @@ from callerid.benchmarks.numbergen import (
     random_jp_number,
     random_ordinary_jp,
 )
-from callerid.model import CallerID
+from callerid.model import Absence, CallerID, VerdictCode
 from callerid.screen.engine import ScreenConfig, screen
 from callerid.screen.lists import FamilyLists
 from callerid.screen.police import PoliceDirectory, load_directory
@@ -138,7 +138,7 @@ def police_groups(rng: random.Random, directory: PoliceDirectory, sizes: Sizes) 
 
 @dataclass(frozen=True)
 class _Case:
-    section: str  # "police" | "ordinary" | "caution"
+    section: str  # "police" | "everyday" | "caution"
     group: str
     caller: CallerID
     shown: str
@@ -154,8 +154,13 @@ def _cases(rng: random.Random, directory: PoliceDirectory, sizes: Sizes) -> list
         kind = JP_KINDS[index % len(JP_KINDS)]
         style = index % 3
         shown = number if style == 0 else national_display(number) if style == 1 else full_width(number)
-        cases.append(_Case("ordinary", kind, CallerID("ntt", number=shown), shown, "ordinary"))
-    expected = {"P": "withheld", "O": "unavailable", "C": "payphone", "S": "unavailable"}
+        cases.append(_Case("everyday", kind, CallerID("ntt", number=shown), shown, VerdictCode.ORDINARY))
+    expected = {
+        Absence.WITHHELD: VerdictCode.WITHHELD,
+        Absence.OUT_OF_AREA: VerdictCode.UNAVAILABLE,
+        Absence.PAYPHONE: VerdictCode.PAYPHONE,
+        Absence.SERVICE_CONFLICT: VerdictCode.UNAVAILABLE,
+    }
     for code, want in expected.items():
         for _ in range(max(10, sizes.foreign // 20)):
             cases.append(
@@ -164,7 +169,7 @@ def _cases(rng: random.Random, directory: PoliceDirectory, sizes: Sizes) -> list
     avoid = tuple(p[1:] for p in police_numbers)
     for shown in random_foreign(rng, sizes.foreign, avoid=avoid):
         group = "ordinary foreign -> international"
-        cases.append(_Case("caution", group, CallerID("ntt", number=shown), shown, "international"))
+        cases.append(_Case("caution", group, CallerID("ntt", number=shown), shown, VerdictCode.INTERNATIONAL))
     return cases
 
 
@@ -205,7 +210,7 @@ def measure(quick: bool = False, seed: int = SEED, sizes: Sizes | None = None, r
                 tally[1] += 1
                 if not right:
                     report.misses.append((case.group, case.shown, verdict))
-            elif case.section == "ordinary":
+            elif case.section == "everyday":
                 ordinary[case.group][0] += not right
                 ordinary[case.group][1] += 1
                 if not right:

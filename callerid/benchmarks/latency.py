@@ -28,7 +28,12 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from callerid.model import CallerID
+from callerid.alert.speech import SpeechAlerts, call_key
+from callerid.appliance import ApplianceHooks
+from callerid.config import Config, ModemConfig, PanelConfig, SpeechConfig, WebConfig
+from callerid.model import Action, CallerID
+from callerid.modem.sim import SimCall, SimulatedModem
+from callerid.runtime import build_runtime
 
 NULL_PLAYER = ["sh", "-c", 'exec cat "$0" >/dev/null']
 
@@ -55,12 +60,6 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _measure_calls(tmp: Path, count: int) -> list[Sample]:
-    from callerid.alert.speech import SpeechAlerts, call_key
-    from callerid.appliance import ApplianceHooks
-    from callerid.config import Config, ModemConfig, PanelConfig, SpeechConfig, WebConfig
-    from callerid.runtime import build_runtime
-    from callerid.sim import SimCall, SimulatedModem
-
     class TimedModem(SimulatedModem):
         """The simulator, noting when the write of each caller-ID record returned."""
 
@@ -108,7 +107,7 @@ def _measure_calls(tmp: Path, count: int) -> list[Sample]:
                 key = call_key(record)
                 warning_at = _wait_for(lambda key=key: started.get(key), 2.0)
                 hangup_at = None
-                if "block" in record.actions:
+                if Action.BLOCK in record.actions:
                     sim.wait_for(lambda s, n=hangups_before: len(s.hangups) > n, timeout=2)
                     hangup_at = sim.hangups[hangups_before].offhook_at
                 samples.append(Sample(
@@ -172,8 +171,6 @@ def _pct(sorted_values: list[float], pct: float) -> float:
 
 
 def _measure_footprint(tmp: Path, idle_seconds: float) -> None:
-    from callerid.sim import SimulatedModem
-
     config = tmp / "footprint.toml"
     config.write_text(
         f'[speech]\ncache_dir = "{tmp / "speech"}"\n'

@@ -14,6 +14,9 @@ import tempfile
 import time
 from pathlib import Path
 
+from callerid.model import Action, Advice, CallerID, CallRecord, Reason, ReasonCode, Verdict, VerdictCode
+from callerid.store import _INSERT_CALL, Store, _call_row
+
 
 def _percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
@@ -21,24 +24,21 @@ def _percentile(values: list[float], q: float) -> float:
 
 
 def _record(i: int):  # noqa: ANN202 - a CallRecord
-    from callerid.model import CallerID, CallRecord, Reason, Verdict
-
     number = f"03{i % 100_000_000:08d}"
     caller = CallerID("mdmf", number, f"CALLER {i}", None, None, "1125", "0930", True, bytes(40))
     flagged = i % 10 == 0
     verdict = Verdict(
         number, number, "+81" + number[1:], number, "JP",
-        "police-number" if flagged else "ordinary", 80 if flagged else 0, "warn" if flagged else "none",
-        (Reason("police-number", "A police number.", "警察の番号です。"),) if flagged else (),
+        VerdictCode.POLICE_NUMBER if flagged else VerdictCode.ORDINARY, 80 if flagged else 0,
+        Advice.WARN if flagged else Advice.NONE,
+        (Reason(ReasonCode.POLICE_KNOWN, "A police number.", "警察の番号です。"),) if flagged else (),
     )  # fmt: skip
     day = 1 + (i // 200) % 28
     when = f"2026-11-{day:02d}T09:{i % 60:02d}:00+09:00"
-    return CallRecord(when, caller, verdict, ("panel",) if flagged else ())
+    return CallRecord(when, caller, verdict, (Action.PANEL,) if flagged else ())
 
 
 def _time_adds(path: Path, durable: bool, count: int) -> list[float]:
-    from callerid.store import Store
-
     with Store(path, durable=durable) as store:
         store.add_call(_record(0))  # warm up: file created, schema in place
         timings = []
@@ -51,8 +51,6 @@ def _time_adds(path: Path, durable: bool, count: int) -> list[float]:
 
 
 def run(args: argparse.Namespace) -> int:
-    from callerid.store import _INSERT_CALL, Store, _call_row
-
     count = 100 if getattr(args, "quick", False) else 1000
     rows = 2_000 if getattr(args, "quick", False) else 20_000
     folder = Path(getattr(args, "dir", None) or tempfile.gettempdir())

@@ -23,35 +23,54 @@ from http.cookies import SimpleCookie
 from pathlib import Path
 from urllib.parse import urlencode
 
+from callerid.config import Config, StoreConfig, WebConfig
+from callerid.model import (
+    Absence,
+    Action,
+    Advice,
+    CallerID,
+    CallRecord,
+    ListKind,
+    Reason,
+    ReasonCode,
+    Verdict,
+    VerdictCode,
+)
+from callerid.store import _INSERT_CALL, Store, _call_row
+from callerid.web import create_app, credentials, start_in_thread
+
 PAGES = ("/", "/history", "/calls", "/calls?q=0335814321", "/calls.csv")
 GOAL_MS = 100.0
 PASSWORD = "bench password 2026"
 
 
-def _records(count: int, now: datetime) -> list:  # noqa: ANN401 - CallRecords
-    """`count` calls spread over a year, newest last (the order they would have been logged)."""
-    from callerid.model import CallerID, CallRecord, Reason, Verdict
-
+def _records(count: int, now: datetime) -> tuple[list[CallRecord], list[str]]:
+    """`count` calls spread over a year, oldest first (the order they would have been logged),
+    and the pool of ordinary numbers they came from."""
     rng = random.Random(16)
     pool = [f"0{rng.choice('3456789')}{rng.randrange(10**8):08d}" for _ in range(300)]
-    police = Reason("police-lookalike", "A foreign number made to end in 0110.", "警察に見せかけた番号です。")
+    fake = "+8613901100110"
+    police = Reason(ReasonCode.POLICE_ENDING, "A foreign number ending in 0110.", "警察を装った番号です。")
+    blocked = (Action.WARN_HOUSEHOLD, Action.PANEL, Action.BLOCK)
+    warned = (Action.WARN_HOUSEHOLD, Action.PANEL)
     out = []
     for i in range(count):
         when = now - timedelta(seconds=rng.uniform(0, 365 * 86400))
         roll = rng.random()
-        if roll < 0.05:
-            number, code, action, actions, reasons = "+8613901100110", "police-lookalike", "block", (
-                "warn-household", "panel", "block"), (police,)
-            e164 = number
-        elif roll < 0.12:
-            number, code, action, actions, reasons, e164 = None, "withheld", "warn", (
-                "warn-household", "panel"), (), None
+        if roll < 0.05:  # fake police from abroad: blocked
+            number, e164, code, advice = fake, fake, VerdictCode.POLICE_LOOKALIKE, Advice.BLOCK
+            reasons, actions = (police,), blocked
+        elif roll < 0.12:  # withheld: warned
+            number, e164, code, advice = None, None, VerdictCode.WITHHELD, Advice.WARN
+            reasons, actions = (), warned
         else:
             number = rng.choice(pool)
-            code, action, actions, reasons, e164 = "ordinary", "none", (), (), "+81" + number[1:]
-        caller = CallerID("ntt", number, None, None if number else "P", None, None, None, True, b"")
-        verdict = Verdict(number or "P", number or "", e164, number or "withheld", "JP", code,
-                          90 if action == "block" else 0, action, reasons)
+            e164, code, advice = "+81" + number[1:], VerdictCode.ORDINARY, Advice.NONE
+            reasons, actions = (), ()
+        absence = None if number else Absence.WITHHELD
+        caller = CallerID("ntt", number, None, absence, None, None, None, True, b"")
+        verdict = Verdict(number or absence, number or "", e164, number or "非通知", "JP", code,
+                          90 if advice == Advice.BLOCK else 0, advice, reasons)
         out.append((when, CallRecord(when.isoformat(), caller, verdict, actions, reviewed=i % 7 != 0)))
     out.sort(key=lambda pair: pair[0])
     return [record for _when, record in out], pool
@@ -89,10 +108,6 @@ class _Client:
 
 
 def run(args: argparse.Namespace) -> int:
-    from callerid.config import Config, StoreConfig, WebConfig
-    from callerid.store import _INSERT_CALL, Store, _call_row
-    from callerid.web import create_app, credentials, start_in_thread
-
     quick = getattr(args, "quick", False)
     count = 1_000 if quick else 10_000
     repeats = 5 if quick else 30
@@ -104,7 +119,8 @@ def run(args: argparse.Namespace) -> int:
             with store._write() as conn:  # bulk fill in one transaction
                 conn.executemany(_INSERT_CALL, [_call_row(r) for r in records])
             for index, number in enumerate(pool[:30]):
-                store.add_list_entry("allow" if index % 3 else "block", number, f"家族のメモ {index}")
+                kind = ListKind.ALLOW if index % 3 else ListKind.BLOCK
+                store.add_list_entry(kind, number, f"家族のメモ {index}")
             credentials.set_password(store, PASSWORD)
         config = Config(store=StoreConfig(db=str(db)), web=WebConfig(host="127.0.0.1", port=0, language="ja"))
         store = Store(db)

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from callerid.cli import CommandError
+from callerid.config import ConfigError, load_config
+from callerid.store import Store, StoreError
+
 if TYPE_CHECKING:
     from callerid.config import Config
     from callerid.store import Store
@@ -11,9 +15,6 @@ if TYPE_CHECKING:
 
 def load_config_or_fail(path: str | None) -> Config:
     """Load the TOML configuration, turning any problem into a one-line CommandError."""
-    from callerid.cli import CommandError
-    from callerid.config import ConfigError, load_config
-
     try:
         return load_config(path)
     except ConfigError as exc:
@@ -24,9 +25,6 @@ def load_config_or_fail(path: str | None) -> Config:
 
 def open_store_or_fail(db: str, region: str) -> Store:
     """Open the call database read-write, turning any problem into a one-line CommandError naming it."""
-    from callerid.cli import CommandError
-    from callerid.store import Store, StoreError
-
     try:
         return Store(db, region=region)
     except (OSError, ValueError, StoreError) as exc:

@@ -12,9 +12,20 @@ import argparse
 import time
 from types import SimpleNamespace
 
+from callerid.alert.audio import measure
+from callerid.alert.panel import PanelAlerts
+from callerid.alert.speech import SpeechAlerts
+from callerid.alert.warnings import spoken_number, warning_label
+from callerid.cli import CommandError
+from callerid.commands._common import load_config_or_fail
+from callerid.commands.say import play_file
+from callerid.config import Config
+from callerid.model import VERDICT_CODES, Absence, Action, CallerID, CallRecord, Verdict, VerdictCode
+from callerid.screen.engine import ADVICE_BY_VERDICT
+
 SAMPLE_NUMBER = "03-3581-4321"
 #: The "hung up automatically" variants: the two default blocking verdicts and the one for any other.
-BLOCKED_SAMPLES = ("police-lookalike", "blocklisted", "international")
+BLOCKED_SAMPLES = (VerdictCode.POLICE_LOOKALIKE, VerdictCode.BLOCKLISTED, VerdictCode.INTERNATIONAL)
 #: Longest wait for one warning (Open JTalk on a Pi Zero 2 W takes a few seconds for the longest).
 RENDER_WAIT = 120.0
 
@@ -32,14 +43,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from dataclasses import fields, is_dataclass, replace
-
-    from callerid.alert.audio import measure
-    from callerid.alert.speech import SpeechAlerts
-    from callerid.alert.warnings import spoken_number, warning_label
-    from callerid.cli import CommandError
-    from callerid.commands._common import load_config_or_fail
-    from callerid.commands.say import play_file
-    from callerid.model import VERDICT_CODES
 
     if not 0 <= args.seconds <= 60:
         raise CommandError("--seconds must be between 0 and 60")
@@ -76,7 +79,7 @@ def run(args: argparse.Namespace) -> int:
             print(f"  {code:24} {stats.duration:5.2f} s  {stats.rms_dbfs:6.1f} dBFS  {path}")
             record = _record(code)
             if panel is not None:
-                panel.incoming(record, frozenset({"panel"}))
+                panel.incoming(record, frozenset({Action.PANEL}))
                 print(f"  {'':24} panel: {panel.render_text()}")
             started = time.monotonic()
             if sound:
@@ -123,11 +126,8 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _open_panel(config: object):  # noqa: ANN202 - PanelAlerts
-    from callerid.alert.panel import PanelAlerts
-
-    panel_cfg = getattr(config, "panel", None)
-    panel = PanelAlerts(panel_cfg if panel_cfg is not None else SimpleNamespace())
+def _open_panel(config: Config):  # noqa: ANN202 - PanelAlerts
+    panel = PanelAlerts(config.panel)
     panel.enabled = True
     panel.start()
     return panel
@@ -137,23 +137,28 @@ def _show_lights(panel: object, code: str, seconds: float) -> None:
     if panel is None:
         return
     record = _record(code)
-    panel.incoming(record, frozenset({"panel"}))  # type: ignore[attr-defined]
+    panel.incoming(record, frozenset({Action.PANEL}))  # type: ignore[attr-defined]
     print(f"  {'':24} panel: {panel.render_text()}")  # type: ignore[attr-defined]
     time.sleep(seconds)
     panel.ended(record)  # type: ignore[attr-defined]
     panel.acknowledge()  # type: ignore[attr-defined]
 
+#: The absence code that produces each no-number verdict.
+_SAMPLE_ABSENCE = {
+    VerdictCode.WITHHELD: Absence.WITHHELD,
+    VerdictCode.UNAVAILABLE: Absence.OUT_OF_AREA,
+    VerdictCode.PAYPHONE: Absence.PAYPHONE,
+}
+
 
 def _record(code: str):  # noqa: ANN202 - CallRecord
     """A made-up call with this verdict, for showing its pattern."""
-    from callerid.model import CallerID, CallRecord, Verdict
-
-    absence = {"withheld": "P", "unavailable": "O", "payphone": "C"}.get(code)
+    absence = _SAMPLE_ABSENCE.get(code)
     number = None if absence else SAMPLE_NUMBER.replace("-", "")
     verdict = Verdict(
         input=number or "P", number=number or "", e164=None, display=SAMPLE_NUMBER if number else "",
         country="JP" if number else None, verdict=code, risk=0,
-        action="block" if code in ("blocklisted", "police-lookalike") else "warn",
+        action=ADVICE_BY_VERDICT[code],
     )
     caller = CallerID(format="text", number=number, absence=absence)
     return CallRecord(received_at=f"alert-test {code}", caller=caller, verdict=verdict)

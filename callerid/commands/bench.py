@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import importlib
 
+from callerid.cli import CommandError
+
 #: benchmark name -> module in callerid.benchmarks; run in this order when no name is given.
 BENCHMARKS = {
     "decode": "callerid.benchmarks.decode",
@@ -22,21 +24,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from callerid.cli import CommandError
-
     names = args.names or list(BENCHMARKS)
     unknown = [n for n in names if n not in BENCHMARKS]
     if unknown:
         raise CommandError(f"unknown benchmark {unknown[0]!r}; choose from {', '.join(BENCHMARKS)}")
     status = 0
     for name in names:
-        try:
-            module = importlib.import_module(BENCHMARKS[name])
-        except ModuleNotFoundError as exc:
-            if exc.name != BENCHMARKS[name]:
-                raise
-            print(f"== {name}: not built yet")
-            continue
+        module = importlib.import_module(BENCHMARKS[name])
         print(f"== {name}")
         status |= int(module.run(args) or 0)
     return status

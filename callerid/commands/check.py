@@ -17,8 +17,14 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from callerid.cli import CommandError
+from callerid.commands._common import load_config_or_fail
 from callerid.commands._terminal import clip, json_line
 from callerid.commands._terminal import width as _width
+from callerid.config import ConfigError, screen_config
+from callerid.screen.engine import screen_display
+from callerid.screen.lists import FamilyLists
+from callerid.store import Store
 
 if TYPE_CHECKING:
     from callerid.model import Verdict
@@ -52,9 +58,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from callerid.cli import CommandError
-    from callerid.screen.engine import screen_display
-
     if not args.numbers and not args.file:
         raise CommandError("give at least one NUMBER, or --file F (one number per line; '-' for stdin)")
     for name in args.file:
@@ -75,11 +78,6 @@ def run(args: argparse.Namespace) -> int:
 
 def _settings(args: argparse.Namespace) -> tuple[ScreenConfig, FamilyLists, str]:
     """Screening settings, the family's lists and the table language, from the configuration."""
-    from callerid.cli import CommandError
-    from callerid.commands._common import load_config_or_fail
-    from callerid.config import ConfigError, screen_config
-    from callerid.screen.lists import FamilyLists
-
     cfg = load_config_or_fail(args.config)
     try:
         config = screen_config(cfg)
@@ -92,12 +90,8 @@ def _settings(args: argparse.Namespace) -> tuple[ScreenConfig, FamilyLists, str]
 
 def _family_lists(db: Path, region: str) -> FamilyLists:
     """The lists from the appliance's database when it exists (read-only; never creates it)."""
-    from callerid.cli import CommandError
-    from callerid.screen.lists import FamilyLists
-
     if not db.is_file():
         return FamilyLists.empty(region)
-    from callerid.store import Store
 
     try:
         store = Store(db, region=region, readonly=True)
@@ -122,8 +116,6 @@ def _inputs(numbers: Iterable[str], files: Iterable[str]) -> Iterator[str]:
 
 def _lines(name: str) -> Iterator[str]:
     """A file's (or stdin's) lines as text: UTF-8, a BOM dropped, undecodable bytes replaced."""
-    from callerid.cli import CommandError
-
     if name == "-":
         buffer = getattr(sys.stdin, "buffer", None)
         if buffer is None:  # a text-only stdin (tests, embedding): read it as it is

@@ -18,7 +18,7 @@ import json
 import sys
 from typing import TextIO
 
-from callerid.model import ABSENCE_CODES, CallerID
+from callerid.model import Absence, CallerID
 
 STANDARDS = ("auto", "bell202", "v23", "ntt")
 
@@ -42,7 +42,7 @@ def describe(path: str, start: float, standard: str, caller: CallerID) -> str:
     if caller.number:
         parts.append(f"number {caller.number}")
     elif caller.absence:
-        parts.append(f"no number ({caller.absence}: {ABSENCE_CODES.get(caller.absence, 'unknown')})")
+        parts.append(f"no number ({caller.absence}: {Absence.word_for(caller.absence, 'unknown')})")
     else:
         parts.append("no number")
     if caller.name:

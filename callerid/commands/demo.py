@@ -19,7 +19,14 @@ import time
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
-from callerid.model import CallerID
+from callerid.appliance import ApplianceHooks
+from callerid.cli import CommandError
+from callerid.commands._common import load_config_or_fail
+from callerid.model import CallerID, ListKind
+from callerid.modem.number_display import CAR_MAX_INTERVAL
+from callerid.modem.sim import SimCall, SimulatedModem
+from callerid.runtime import build_runtime
+from callerid.terminal_view import TerminalView, printable
 
 if TYPE_CHECKING:
     from callerid.config import Config
@@ -52,8 +59,8 @@ SCRIPT: tuple[tuple[str, CallerID, str], ...] = (
 )
 
 FAMILY_LISTS = (
-    ("allow", "090-1234-5678", "Daughter Hanako"),
-    ("block", "0120-444-555", "Solar panel seller"),
+    (ListKind.ALLOW, "090-1234-5678", "Daughter Hanako"),
+    (ListKind.BLOCK, "0120-444-555", "Solar panel seller"),
 )
 
 
@@ -70,13 +77,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from callerid.cli import CommandError
-    from callerid.commands._common import load_config_or_fail
-    from callerid.modem.number_display import CAR_MAX_INTERVAL
-    from callerid.runtime import build_runtime
-    from callerid.sim import SimCall, SimulatedModem
-    from callerid.terminal_view import TerminalView
-
     if args.speed <= 0:
         raise CommandError("--speed must be a positive number")
     _demo_logging()
@@ -95,8 +95,6 @@ def run(args: argparse.Namespace) -> int:
     def on_call(record: object, _timings: object) -> None:
         handled.append(1)
         done.set()
-
-    from callerid.appliance import ApplianceHooks
 
     view = TerminalView(language="en")
     print("callerid demo: a simulated modem on a pseudo-terminal, the real appliance behind it.\n")
@@ -146,8 +144,6 @@ def _claim_demo_db(db: Path) -> IO[bytes]:
     """
     import fcntl
     import hashlib
-
-    from callerid.cli import CommandError
 
     key = hashlib.sha256(str(db.resolve()).encode()).hexdigest()[:16]
     handle = open(os.path.join(tempfile.gettempdir(), f"callerid-demo-{key}.lock"), "wb")  # noqa: SIM115
@@ -237,8 +233,6 @@ def _web_url(runtime: Runtime, port: int) -> str:
 
 
 def _show_log(runtime: Runtime, db: Path) -> None:
-    from callerid.terminal_view import printable
-
     print(f"\n=== The call log (also: callerid log --db {db})")
     for record in reversed(runtime.store.calls(limit=50)):
         shown = record.caller.number or f"({record.caller.absence or '-'})"

@@ -11,11 +11,18 @@ from __future__ import annotations
 import argparse
 import sys
 
+from callerid.cli import CommandError
+from callerid.commands._terminal import printable, table
+from callerid.commands.log import open_store
+from callerid.model import ListKind
+from callerid.screen.lists import read_csv, write_csv
+from callerid.store import StoreError
+
 ACTIONS = ("add", "remove", "show", "import", "export")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("kind", choices=("allow", "block"), help="which list")
+    parser.add_argument("kind", choices=tuple(ListKind), help="which list")
     parser.add_argument("action", choices=ACTIONS, help="what to do")
     parser.add_argument(
         "target",
@@ -28,10 +35,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from callerid.cli import CommandError
-    from callerid.commands.log import open_store
-    from callerid.store import StoreError
-
     if args.action in ("add", "remove", "import") and not args.target:
         what = "a CSV file (or - for standard input)" if args.action == "import" else "a number or prefix"
         raise CommandError(f"{args.action} needs {what}")
@@ -45,9 +48,6 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _add(store, args: argparse.Namespace) -> int:  # noqa: ANN001 - a Store
-    from callerid.cli import CommandError
-    from callerid.commands._terminal import printable
-
     try:
         entry = store.add_list_entry(args.kind, args.target, args.label)
     except ValueError as exc:
@@ -58,9 +58,6 @@ def _add(store, args: argparse.Namespace) -> int:  # noqa: ANN001 - a Store
 
 
 def _remove(store, args: argparse.Namespace) -> int:  # noqa: ANN001
-    from callerid.cli import CommandError
-    from callerid.commands._terminal import printable
-
     if not store.remove_list_entry(args.kind, args.target):
         raise CommandError(f"{printable(args.target)[:40]} is not on the {args.kind} list")
     print(f"{args.kind} list: removed {printable(args.target)}")
@@ -68,8 +65,6 @@ def _remove(store, args: argparse.Namespace) -> int:  # noqa: ANN001
 
 
 def _show(store, args: argparse.Namespace) -> int:  # noqa: ANN001
-    from callerid.commands._terminal import table
-
     entries = store.list_entries(args.kind)
     if not entries:
         print(f"the {args.kind} list is empty", file=sys.stderr)
@@ -80,9 +75,6 @@ def _show(store, args: argparse.Namespace) -> int:  # noqa: ANN001
 
 
 def _import(store, args: argparse.Namespace) -> int:  # noqa: ANN001
-    from callerid.cli import CommandError
-    from callerid.screen.lists import read_csv
-
     text = _read(args.target)
     try:
         entries = read_csv(text, store.region)
@@ -96,7 +88,7 @@ def _import(store, args: argparse.Namespace) -> int:  # noqa: ANN001
         raise CommandError(f"{args.target}: {exc}") from None
     print(f"{args.kind} list: imported {count} entr{'y' if count == 1 else 'ies'} from {args.target}")
     if others:
-        other = "block" if args.kind == "allow" else "allow"
+        other = ListKind.BLOCK if args.kind == ListKind.ALLOW else ListKind.ALLOW
         print(
             f"skipped {others} {other}-list entr{'y' if others == 1 else 'ies'}; "
             f"import them with: callerid list {other} import {args.target}",
@@ -106,9 +98,6 @@ def _import(store, args: argparse.Namespace) -> int:  # noqa: ANN001
 
 
 def _export(store, args: argparse.Namespace) -> int:  # noqa: ANN001
-    from callerid.cli import CommandError
-    from callerid.screen.lists import write_csv
-
     text = write_csv(store.list_entries(args.kind))
     if not args.target or args.target == "-":
         sys.stdout.write(text)
@@ -123,8 +112,6 @@ def _export(store, args: argparse.Namespace) -> int:  # noqa: ANN001
 
 
 def _read(name: str) -> str:
-    from callerid.cli import CommandError
-
     try:
         if name == "-":
             return sys.stdin.buffer.read().decode("utf-8-sig")

@@ -13,14 +13,19 @@ import argparse
 import sys
 from typing import TYPE_CHECKING
 
+from callerid import calls_csv, household
+from callerid.cli import CommandError
+from callerid.commands._common import load_config_or_fail
+from callerid.commands._terminal import json_line, table
+from callerid.model import Absence
+from callerid.store import Store, StoreError
+
 if TYPE_CHECKING:
     from callerid.model import CallRecord
     from callerid.store import Store
 
 #: Rows the table shows when no --limit is given (JSON gives everything).
 TABLE_DEFAULT_LIMIT = 50
-
-_ABSENCE_WORDS = {"P": "withheld", "O": "unavailable", "C": "payphone", "S": "unavailable"}
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -42,10 +47,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def open_store(args: argparse.Namespace, *, readonly: bool) -> Store:
     """The store named by --db, else by the configuration; problems become one-line CommandErrors."""
-    from callerid.cli import CommandError
-    from callerid.commands._common import load_config_or_fail
-    from callerid.store import Store, StoreError
-
     config = load_config_or_fail(args.config).with_db(args.db)
     try:
         return Store(config.store.db, region=config.region, readonly=readonly)
@@ -54,10 +55,6 @@ def open_store(args: argparse.Namespace, *, readonly: bool) -> Store:
 
 
 def run(args: argparse.Namespace) -> int:
-    from callerid.cli import CommandError
-    from callerid.commands._terminal import json_line, table
-    from callerid.store import StoreError
-
     if args.limit is not None and args.limit < 0:
         raise CommandError("--limit must be 0 (all) or more")
     whole = args.json or args.csv
@@ -91,13 +88,10 @@ def run(args: argparse.Namespace) -> int:
 
 def _write_csv(store: Store, records: list[CallRecord], args: argparse.Namespace) -> int:
     """The website's CSV, in the configured language, labelled from the family's lists."""
-    from callerid import calls_csv, household
-    from callerid.commands._common import load_config_or_fail
-
     config = load_config_or_fail(args.config)
     try:
         lists = store.family_lists(config.region)
-    except (ImportError, ValueError):
+    except ValueError:  # an unknown region: no labels, the log all the same
         lists = None
     text = calls_csv.to_csv(
         records, zone=household.zone(store, config.region), lists=lists, lang=config.language
@@ -112,7 +106,7 @@ def _row(record: CallRecord) -> tuple[str, ...]:
     if caller.number:
         number = caller.number
     elif caller.absence:
-        number = f"{_ABSENCE_WORDS.get(caller.absence, 'no number')} ({caller.absence})"
+        number = f"{Absence.word_for(caller.absence)} ({caller.absence})"
     else:
         number = "-"
     return (

@@ -10,6 +10,10 @@ from __future__ import annotations
 import argparse
 import json
 
+from callerid.cli import CommandError, add_common_options
+from callerid.commands._common import load_config_or_fail
+from callerid.modem.discovery import find_ports
+from callerid.modem.driver import ModemError, probe
 from callerid.modem.profiles import PROFILES, country_code_for
 
 
@@ -17,7 +21,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     sub = parser.add_subparsers(dest="action", metavar="ACTION")
     probe = sub.add_parser("probe", help="identify the modem and the caller-ID commands it takes",
                            description="identify the modem and the caller-ID commands it takes")
-    from callerid.cli import add_common_options
 
     add_common_options(probe)  # every command takes --config, sub-commands included
     probe.add_argument("--port", metavar="DEV", default=None,
@@ -33,8 +36,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from callerid.cli import CommandError
-
     if getattr(args, "action", None) != "probe":
         raise CommandError("say what to do: `callerid modem probe [--port DEV]`")
     port, profile, country = _settings(args)
@@ -44,20 +45,8 @@ def run(args: argparse.Namespace) -> int:
 def _settings(args: argparse.Namespace) -> tuple[str, str, str | None]:
     """Port, profile and country code: command line first, then the configuration, then defaults."""
     port, profile, country, region = "auto", "auto", None, "JP"
-    try:
-        from callerid.config import ConfigError, load_config
-    except ModuleNotFoundError:  # configuration support not installed: defaults
-        load_config = None
-    if load_config is not None:
-        from callerid.cli import CommandError
-
-        try:
-            cfg = load_config(args.config)
-        except ConfigError as exc:
-            raise CommandError(str(exc)) from None
-        except OSError as exc:
-            raise CommandError(f"cannot read configuration {args.config}: {exc.strerror}") from None
-        port, profile, country, region = cfg.modem.port, cfg.modem.profile, cfg.modem.country_code, cfg.region
+    cfg = load_config_or_fail(args.config)
+    port, profile, country, region = cfg.modem.port, cfg.modem.profile, cfg.modem.country_code, cfg.region
     port = args.port or port
     profile = args.profile or profile
     country = args.country or country or country_code_for(region)
@@ -65,10 +54,6 @@ def _settings(args: argparse.Namespace) -> tuple[str, str, str | None]:
 
 
 def _probe(args: argparse.Namespace, port: str, profile: str, country: str | None) -> int:
-    from callerid.cli import CommandError
-    from callerid.modem.discovery import find_ports
-    from callerid.modem.driver import ModemError, probe
-
     candidates = find_ports(args.discovery_root)
     if not args.json:
         print("Ports found:" if candidates else "Ports found: none")

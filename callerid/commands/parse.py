@@ -16,6 +16,9 @@ import sys
 import time
 from typing import BinaryIO
 
+from callerid.cli import CommandError
+from callerid.commands._terminal import json_line
+from callerid.decode.stream import CallerIDStream
 from callerid.model import FORMATS
 
 CHUNK = 65536
@@ -42,8 +45,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _open(path: str | None) -> BinaryIO:
-    from callerid.cli import CommandError
-
     if path is None or path == "-":
         return sys.stdin.buffer
     if os.path.isdir(path):
@@ -55,8 +56,6 @@ def _open(path: str | None) -> BinaryIO:
 
 
 def _emit(records: list, out) -> None:  # noqa: ANN001 - CallerID list, text stream
-    from callerid.commands._terminal import json_line
-
     for record in records:
         out.write(json_line(record.to_json()) + "\n")  # the caller's name must not drive the terminal
     if records:
@@ -64,9 +63,6 @@ def _emit(records: list, out) -> None:  # noqa: ANN001 - CallerID list, text str
 
 
 def run(args: argparse.Namespace) -> int:
-    from callerid.cli import CommandError
-    from callerid.decode.stream import CallerIDStream
-
     if not (math.isfinite(args.quiet_seconds) and 0 < args.quiet_seconds <= MAX_QUIET_SECONDS):
         raise CommandError(f"--quiet-seconds must be more than 0 and at most {MAX_QUIET_SECONDS:g}")
     stream = CallerIDStream(

@@ -11,14 +11,16 @@ import argparse
 import getpass
 import sys
 
+from callerid.cli import CommandError
+from callerid.commands._common import load_config_or_fail, open_store_or_fail
+from callerid.web import credentials
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--db", default=None, metavar="PATH", help="call database (default from config)")
 
 
 def _read_password() -> str:
-    from callerid.cli import CommandError
-
     if sys.stdin is not None and sys.stdin.isatty():
         first = getpass.getpass("New website password: ")
         if getpass.getpass("Again: ") != first:
@@ -29,13 +31,8 @@ def _read_password() -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from callerid.cli import CommandError
-    from callerid.commands._common import load_config_or_fail, open_store_or_fail
-
     config = load_config_or_fail(args.config)
     password = _read_password()
-
-    from callerid.web import credentials
 
     try:
         credentials.validate_new_password(password)

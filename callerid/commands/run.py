@@ -7,6 +7,13 @@ import logging
 import signal
 import sys
 
+from callerid import sdnotify
+from callerid.cli import CommandError
+from callerid.commands._common import load_config_or_fail
+from callerid.config import ConfigError
+from callerid.runtime import build_runtime
+from callerid.store import StoreError
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--port", help="modem serial port (default: from config, 'auto' discovers)")
@@ -16,18 +23,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from callerid import sdnotify
-    from callerid.commands._common import load_config_or_fail
-    from callerid.runtime import build_runtime
-
     logging.basicConfig(
         level=logging.DEBUG if args.verbose else logging.INFO,
         format="%(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
-    from callerid.cli import CommandError
-    from callerid.config import ConfigError
-    from callerid.store import StoreError
 
     config = load_config_or_fail(args.config)
     try:

@@ -11,6 +11,13 @@ from __future__ import annotations
 import argparse
 import sys
 
+from callerid.alert.audio import measure
+from callerid.alert.engines import EngineError, contains_japanese
+from callerid.alert.player import player_command
+from callerid.alert.speech import SpeechAlerts
+from callerid.cli import CommandError
+from callerid.commands._common import load_config_or_fail
+
 #: Longer than any warning; a runaway paste would take minutes to render on a Pi Zero.
 MAX_CHARS = 1000
 
@@ -24,11 +31,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from callerid.alert.engines import EngineError, contains_japanese
-    from callerid.alert.speech import SpeechAlerts
-    from callerid.cli import CommandError
-    from callerid.commands._common import load_config_or_fail
-
     text = " ".join(" ".join(args.text).split())
     if not text:
         raise CommandError("nothing to say")
@@ -51,8 +53,6 @@ def run(args: argparse.Namespace) -> int:
     finally:
         speech.close()
 
-    from callerid.alert.audio import measure
-
     stats = measure(path)
     if args.out is not None:
         print(f"{path}: {stats.duration:.2f} s, {stats.rms_dbfs:.1f} dBFS")
@@ -67,8 +67,6 @@ def run(args: argparse.Namespace) -> int:
 def play_file(path: object, command: list[str] | None = None) -> tuple[bool, str]:
     """Play one WAV to the end with the appliance's player; (False, why) when it cannot."""
     import subprocess
-
-    from callerid.alert.player import player_command
 
     cmd = player_command(command)
     try:

@@ -10,6 +10,10 @@ import argparse
 import errno
 import signal
 
+from callerid.cli import CommandError
+from callerid.commands._common import load_config_or_fail, open_store_or_fail
+from callerid.web import recovery, start_in_thread
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--host", default=None, help="address to listen on (default from config: 0.0.0.0)")
@@ -22,16 +26,11 @@ def _interrupt(signum: int, frame: object) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from callerid.cli import CommandError
-    from callerid.commands._common import load_config_or_fail, open_store_or_fail
-
     config = load_config_or_fail(args.config)
     host = args.host if args.host is not None else config.web.host
     port = args.port if args.port is not None else config.web.port
     if not 0 <= port <= 65535:
         raise CommandError(f"--port must be 0..65535, not {port}")
-
-    from callerid.web import recovery, start_in_thread
 
     db = args.db or config.store.db
     store = open_store_or_fail(db, config.region)

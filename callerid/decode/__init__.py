@@ -13,12 +13,13 @@ Time is always passed in (`now`, in seconds on any monotonic clock) so that test
 
 from __future__ import annotations
 
+from callerid.decode.stream import CallerIDStream
+
 __all__ = ["CallerIDStream"]
 
 
 def __getattr__(name: str):  # noqa: ANN202 - lazy re-export, so importing one decoder stays cheap
     if name == "CallerIDStream":
-        from callerid.decode.stream import CallerIDStream
 
         return CallerIDStream
     raise AttributeError(name)

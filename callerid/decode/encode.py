@@ -1,6 +1,6 @@
 """Encoders: `CallerID` to the bytes and lines a line or a modem would deliver.
 
-Used by the modem simulator (`callerid.sim`), the FSK modulator and the tests' round trips.
+Used by the modem simulator (`callerid.modem.sim`), the FSK modulator and the tests' round trips.
 They raise `ValueError` for what the wire cannot carry (a field longer than its length byte, a
 malformed date), because a caller of an encoder is our own code and should hear about it.
 """

@@ -14,7 +14,6 @@ from callerid.decode import mdmf, ntt
 from callerid.model import CallerID
 
 _HEX = frozenset(string.hexdigits)
-BINARY_FORMATS = ("sdmf", "mdmf", "etsi", "ntt")
 
 
 def hex_bytes(text: str) -> bytes | None:

@@ -274,9 +274,6 @@ class TextAssembler:
         """End of input: complete whatever is pending."""
         return self._complete()
 
-    def has_pending(self) -> bool:
-        return self._pending is not None
-
     # -- internals ---------------------------------------------------------------------------
     def _add(self, key: str, name: str, value: str, line: str, now: float) -> None:
         pending = self._pending

@@ -23,6 +23,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
+from callerid.decode.stream import CallerIDStream
 from callerid.model import CallerID
 from callerid.modem.audio import AudioError, wav_to_u8
 from callerid.modem.discovery import find_ports, usb_info
@@ -515,8 +516,6 @@ def probe(
 
 def _default_stream_factory(quiet_seconds: float) -> Callable[[], Any]:
     def make() -> Any:
-        from callerid.decode.stream import CallerIDStream
-
         return CallerIDStream(quiet_seconds=quiet_seconds)
 
     return make

@@ -91,7 +91,6 @@ class ModemLink:
         self._result: str | None = None
         self._body: list[str] = []
         self.verbose = False  # numeric result codes are accepted until V1 answered OK
-        self.bytes_in = 0
 
     # ---- writing --------------------------------------------------------------------------
     def write(self, data: bytes) -> None:
@@ -161,7 +160,6 @@ class ModemLink:
                 raise LinkLost(f"{self.name}: read failed: {exc}") from exc
             if not data:
                 raise LinkLost(f"{self.name}: port closed (unplugged?)")
-            self.bytes_in += len(data)
             self._receive(data, self._clock())
         self._listener.run_timers(self._clock())
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from callerid.decode import fsk
 from callerid.modem.link import ModemLink
 from callerid.modem.profiles import ModemProfile
 from callerid.modem.voice import enter_voice, leave_voice, receive
@@ -124,8 +125,6 @@ def capture(
 def decode_capture(samples: bytes, rate: int) -> list[CallerID]:
     """The Number Display records in a recording of 8-bit unsigned samples (usually one)."""
     import numpy as np
-
-    from callerid.decode import fsk
 
     if not samples:
         return []

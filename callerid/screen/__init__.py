@@ -7,13 +7,13 @@ start-up. Modules: `numbers` (phonenumbers), `police`, `lists`, `engine`, `messa
 
 from __future__ import annotations
 
-from callerid.screen.engine import DEFAULT_ACTIONS, ScreenConfig, screen, screen_display
+from callerid.screen.engine import ADVICE_BY_VERDICT, ScreenConfig, screen, screen_display
 from callerid.screen.lists import FamilyLists, normalise_pattern, read_csv, write_csv
 from callerid.screen.numbers import Number, normalise
 from callerid.screen.police import PoliceDataError, PoliceDirectory, load_directory
 
 __all__ = [
-    "DEFAULT_ACTIONS",
+    "ADVICE_BY_VERDICT",
     "FamilyLists",
     "Number",
     "PoliceDataError",

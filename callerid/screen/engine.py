@@ -21,34 +21,49 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
-from callerid.model import VERDICT_CODES, CallerID, Verdict
+from callerid.model import (
+    VERDICT_CODES,
+    Absence,
+    Advice,
+    CallerID,
+    ListKind,
+    ReasonCode,
+    Verdict,
+    VerdictCode,
+)
 from callerid.screen.findings import Finding, finding
 from callerid.screen.lists import FamilyLists, ListDecision
 from callerid.screen.messages import label_fields, other_list, problem_text, type_text
 from callerid.screen.numbers import Number, absent, normalise, region_facts
 from callerid.screen.police import PoliceDirectory, default_directory, police_findings
 
-#: What the default policy does with each verdict (callerid.policy refines it into actions).
+#: The engine's advice for each verdict (callerid.policy turns a verdict into household actions).
 #: Caution verdicts warn: about nine in ten fake-police calls come from abroad or hide the
 #: number. An invalid number only lights the panel: no real caller shows one, but a modem
 #: glitch can, and a voice warning for glitches would teach the household to ignore warnings.
-DEFAULT_ACTIONS: Mapping[str, str] = MappingProxyType(
+ADVICE_BY_VERDICT: Mapping[VerdictCode, Advice] = MappingProxyType(
     {
-        "blocklisted": "block",
-        "police-lookalike": "block",
-        "police-number": "warn",
-        "international": "warn",
-        "withheld": "warn",
-        "unavailable": "warn",
-        "payphone": "warn",
-        "invalid": "none",
-        "allowlisted": "allow",
-        "ordinary": "none",
+        VerdictCode.BLOCKLISTED: Advice.BLOCK,
+        VerdictCode.POLICE_LOOKALIKE: Advice.BLOCK,
+        VerdictCode.POLICE_NUMBER: Advice.WARN,
+        VerdictCode.INTERNATIONAL: Advice.WARN,
+        VerdictCode.WITHHELD: Advice.WARN,
+        VerdictCode.UNAVAILABLE: Advice.WARN,
+        VerdictCode.PAYPHONE: Advice.WARN,
+        VerdictCode.INVALID: Advice.NONE,
+        VerdictCode.ALLOWLISTED: Advice.ALLOW,
+        VerdictCode.ORDINARY: Advice.NONE,
     }
 )
 
 _RANK = {code: index for index, code in enumerate(VERDICT_CODES)}
-_ABSENCE_RULES = {"P": "withheld", "O": "unavailable", "C": "payphone", "S": "service-conflict"}
+#: absence code -> the rule (reason code) it triggers.
+_ABSENCE_RULES = {
+    Absence.WITHHELD: ReasonCode.WITHHELD,
+    Absence.OUT_OF_AREA: ReasonCode.UNAVAILABLE,
+    Absence.PAYPHONE: ReasonCode.PAYPHONE,
+    Absence.SERVICE_CONFLICT: ReasonCode.SERVICE_CONFLICT,
+}
 
 
 @dataclass(frozen=True)
@@ -86,25 +101,25 @@ def number_findings(number: Number, config: ScreenConfig) -> list[Finding]:
         if rule is None:
             return [
                 finding(
-                    "no-number",
+                    ReasonCode.NO_NUMBER,
                     code_en=f" (unknown code {number.absence})",
                     code_ja=f"（不明な理由 {number.absence}）",
                 )
             ]
         return [finding(rule)]
     if number.problem == "empty":
-        return [finding("no-number", code_en="", code_ja="")]
+        return [finding(ReasonCode.NO_NUMBER, code_en="", code_ja="")]
     found = police_findings(number, config.police)
     home_cc = region_facts(config.region)[0]
     if number.international:
         if number.valid and number.country_code == home_cc:
-            found.append(finding("japanese-number-from-abroad", national=number.national))
+            found.append(finding(ReasonCode.JAPANESE_NUMBER_FROM_ABROAD, national=number.national))
         else:
-            found.append(finding("international", **_where(number)))
+            found.append(finding(ReasonCode.INTERNATIONAL, **_where(number)))
     if not number.valid:
         found.append(
             finding(
-                "malformed",
+                ReasonCode.MALFORMED,
                 shown=number.shown[:40] or number.display[:40],
                 problem_en=problem_text(number.problem, "en"),
                 problem_ja=problem_text(number.problem, "ja"),
@@ -113,7 +128,7 @@ def number_findings(number: Number, config: ScreenConfig) -> list[Finding]:
     if not found:
         found.append(
             finding(
-                "ordinary",
+                ReasonCode.ORDINARY,
                 type_en=type_text(number.number_type, "en"),
                 type_ja=type_text(number.number_type, "ja"),
                 where_en="",
@@ -150,23 +165,26 @@ def judge(number: Number, lists: FamilyLists, config: ScreenConfig) -> Verdict:
 def _listed(number: Number, decision: ListDecision, found: list[Finding]) -> Verdict:
     winner = decision.winner
     kind = winner.entry.kind
-    code = "blocklisted" if kind == "block" else "allowlisted"
-    head = [finding(code, pattern=winner.pattern, **label_fields(winner.entry.label))]
+    blocked = kind == ListKind.BLOCK
+    code = VerdictCode.BLOCKLISTED if blocked else VerdictCode.ALLOWLISTED
+    rule = ReasonCode.BLOCKLISTED if blocked else ReasonCode.ALLOWLISTED
+    head = [finding(rule, pattern=winner.pattern, **label_fields(winner.entry.label))]
     if decision.overruled is not None:
         head.append(
             finding(
-                "list-conflict",
+                ReasonCode.LIST_CONFLICT,
                 pattern=decision.overruled.pattern,
                 **other_list(decision.overruled.entry.kind),
             )
         )
     notes = sorted(
-        (f for f in found if f.verdict != "ordinary"), key=lambda f: (_RANK.get(f.verdict or "", 99), -f.risk)
+        (f for f in found if f.verdict != VerdictCode.ORDINARY),
+        key=lambda f: (_RANK.get(f.verdict or "", 99), -f.risk),
     )
     return _verdict(number, code, head[0].risk, [*head, *notes])
 
 
-def _verdict(number: Number, code: str, risk: int, findings: list[Finding]) -> Verdict:
+def _verdict(number: Number, code: VerdictCode, risk: int, findings: list[Finding]) -> Verdict:
     return Verdict(
         input=number.input,
         number=number.shown,
@@ -175,9 +193,9 @@ def _verdict(number: Number, code: str, risk: int, findings: list[Finding]) -> V
         country=number.country,
         verdict=code,
         risk=risk,
-        action=DEFAULT_ACTIONS[code],
+        action=ADVICE_BY_VERDICT[code],
         reasons=tuple(f.reason for f in findings),
     )
 
 
-__all__ = ["DEFAULT_ACTIONS", "ScreenConfig", "judge", "number_findings", "screen", "screen_display"]
+__all__ = ["ADVICE_BY_VERDICT", "ScreenConfig", "judge", "number_findings", "screen", "screen_display"]

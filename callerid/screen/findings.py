@@ -11,45 +11,45 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from callerid.model import Reason
+from callerid.model import Reason, ReasonCode, VerdictCode
 from callerid.screen.messages import reason
 
 #: reason code -> (verdict it argues for, or None for a note; risk 0-100).
 #: Risks sit in bands that follow the verdicts' severity, so `risk` and `verdict` never disagree.
-RULES: Mapping[str, tuple[str | None, int]] = {
-    "blocklisted": ("blocklisted", 100),
-    "police-international-form": ("police-lookalike", 98),
-    "police-digits": ("police-lookalike", 96),
-    "police-ending": ("police-lookalike", 95),  # 92 when it ends in 110 but not 0110
-    "police-one-off": ("police-lookalike", 90),
-    "police-known": ("police-number", 80),
-    "police-pattern": ("police-number", 70),
-    "japanese-number-from-abroad": ("international", 65),
-    "international": ("international", 60),
-    "withheld": ("withheld", 50),
-    "unavailable": ("unavailable", 45),
-    "service-conflict": ("unavailable", 45),
-    "no-number": ("unavailable", 45),
-    "payphone": ("payphone", 35),
-    "malformed": ("invalid", 30),
-    "ordinary": ("ordinary", 5),
-    "allowlisted": ("allowlisted", 0),
-    "list-conflict": (None, 0),
+RULES: Mapping[ReasonCode, tuple[VerdictCode | None, int]] = {
+    ReasonCode.BLOCKLISTED: (VerdictCode.BLOCKLISTED, 100),
+    ReasonCode.POLICE_INTERNATIONAL_FORM: (VerdictCode.POLICE_LOOKALIKE, 98),
+    ReasonCode.POLICE_DIGITS: (VerdictCode.POLICE_LOOKALIKE, 96),
+    ReasonCode.POLICE_ENDING: (VerdictCode.POLICE_LOOKALIKE, 95),  # 92 when it ends in 110 but not 0110
+    ReasonCode.POLICE_ONE_OFF: (VerdictCode.POLICE_LOOKALIKE, 90),
+    ReasonCode.POLICE_KNOWN: (VerdictCode.POLICE_NUMBER, 80),
+    ReasonCode.POLICE_PATTERN: (VerdictCode.POLICE_NUMBER, 70),
+    ReasonCode.JAPANESE_NUMBER_FROM_ABROAD: (VerdictCode.INTERNATIONAL, 65),
+    ReasonCode.INTERNATIONAL: (VerdictCode.INTERNATIONAL, 60),
+    ReasonCode.WITHHELD: (VerdictCode.WITHHELD, 50),
+    ReasonCode.UNAVAILABLE: (VerdictCode.UNAVAILABLE, 45),
+    ReasonCode.SERVICE_CONFLICT: (VerdictCode.UNAVAILABLE, 45),
+    ReasonCode.NO_NUMBER: (VerdictCode.UNAVAILABLE, 45),
+    ReasonCode.PAYPHONE: (VerdictCode.PAYPHONE, 35),
+    ReasonCode.MALFORMED: (VerdictCode.INVALID, 30),
+    ReasonCode.ORDINARY: (VerdictCode.ORDINARY, 5),
+    ReasonCode.ALLOWLISTED: (VerdictCode.ALLOWLISTED, 0),
+    ReasonCode.LIST_CONFLICT: (None, 0),
 }
 
 #: Risk of each verdict's band: (lowest, highest). Allowlisted is 0 although it outranks ordinary:
 #: precedence says which verdict wins, risk says how worried to be, and the family vouched for it.
-RISK_BANDS: Mapping[str, tuple[int, int]] = {
-    "blocklisted": (100, 100),
-    "police-lookalike": (90, 99),
-    "police-number": (70, 89),
-    "international": (55, 69),
-    "withheld": (50, 54),
-    "unavailable": (40, 49),
-    "payphone": (35, 39),
-    "invalid": (25, 34),
-    "ordinary": (5, 5),
-    "allowlisted": (0, 0),
+RISK_BANDS: Mapping[VerdictCode, tuple[int, int]] = {
+    VerdictCode.BLOCKLISTED: (100, 100),
+    VerdictCode.POLICE_LOOKALIKE: (90, 99),
+    VerdictCode.POLICE_NUMBER: (70, 89),
+    VerdictCode.INTERNATIONAL: (55, 69),
+    VerdictCode.WITHHELD: (50, 54),
+    VerdictCode.UNAVAILABLE: (40, 49),
+    VerdictCode.PAYPHONE: (35, 39),
+    VerdictCode.INVALID: (25, 34),
+    VerdictCode.ORDINARY: (5, 5),
+    VerdictCode.ALLOWLISTED: (0, 0),
 }
 
 
@@ -57,12 +57,12 @@ RISK_BANDS: Mapping[str, tuple[int, int]] = {
 class Finding:
     """One rule that fired."""
 
-    verdict: str | None
+    verdict: VerdictCode | None
     risk: int
     reason: Reason
 
 
-def finding(code: str, *, risk: int | None = None, **fields: object) -> Finding:
+def finding(code: ReasonCode, *, risk: int | None = None, **fields: object) -> Finding:
     """The finding for reason `code`, with its words filled from `fields`."""
     verdict, default_risk = RULES[code]
     return Finding(

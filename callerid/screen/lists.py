@@ -22,7 +22,7 @@ import io
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from callerid.model import ListEntry
+from callerid.model import ListEntry, ListKind
 from callerid.screen.numbers import (
     Number,
     absence_code,
@@ -33,7 +33,7 @@ from callerid.screen.numbers import (
     to_ascii_digits,
 )
 
-LIST_KINDS = ("allow", "block")
+LIST_KINDS = tuple(ListKind)
 CSV_COLUMNS = ("kind", "pattern", "label")
 MAX_PATTERN_DIGITS = 24
 _PATTERN_SEPARATORS = frozenset(" \t-()./\u30fc\u30fb\u2010\u2011\u2012\u2013\u2014\u2015\u2212")
@@ -162,11 +162,11 @@ class FamilyLists:
     ) -> None:
         self.region = (region or "JP").upper()
         region_facts(self.region)  # a clear ValueError for an unknown region, now rather than per call
-        self._indexes = {"allow": _Index(), "block": _Index()}
+        self._indexes = {ListKind.ALLOW: _Index(), ListKind.BLOCK: _Index()}
         self.allow: tuple[ListEntry, ...] = tuple(allow)
         self.block: tuple[ListEntry, ...] = tuple(block)
         rejected: list[ListEntry] = []
-        for kind, entries in (("allow", self.allow), ("block", self.block)):
+        for kind, entries in ((ListKind.ALLOW, self.allow), (ListKind.BLOCK, self.block)):
             for entry in entries:
                 try:
                     canonical = normalise_pattern(entry.pattern, self.region)
@@ -192,12 +192,12 @@ class FamilyLists:
     def _allow_match(self, number: Number) -> ListMatch | None:
         if not number.valid or number.key is None:
             return None
-        return self._indexes["allow"].best(number.key)
+        return self._indexes[ListKind.ALLOW].best(number.key)
 
     def _block_match(self, number: Number) -> ListMatch | None:
         if number.key is None:
             return None
-        return self._indexes["block"].best(number.key)
+        return self._indexes[ListKind.BLOCK].best(number.key)
 
     def allowed(self, number: Number | str) -> ListEntry | None:
         """The allow entry that matches (well-formed numbers only), whatever the block list says."""

@@ -10,34 +10,34 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from callerid.model import Reason
+from callerid.model import ListKind, Reason, ReasonCode, VerdictCode
 
 LANGUAGES = ("en", "ja")
 
 #: verdict code -> short headline.
-HEADLINES: Mapping[str, Mapping[str, str]] = {
-    "blocklisted": {"en": "On your block list", "ja": "着信拒否に登録した番号です"},
-    "police-lookalike": {"en": "Fake police number", "ja": "警察を装った偽の番号です"},
-    "police-number": {
+HEADLINES: Mapping[VerdictCode, Mapping[str, str]] = {
+    VerdictCode.BLOCKLISTED: {"en": "On your block list", "ja": "着信拒否に登録した番号です"},
+    VerdictCode.POLICE_LOOKALIKE: {"en": "Fake police number", "ja": "警察を装った偽の番号です"},
+    VerdictCode.POLICE_NUMBER: {
         "en": "Police number: may be faked",
         "ja": "警察の番号です（偽装の可能性があります）",
     },
-    "international": {"en": "Call from abroad", "ja": "海外からの電話です"},
-    "withheld": {"en": "Number withheld", "ja": "非通知の電話です"},
-    "unavailable": {"en": "No number shown", "ja": "番号が表示されない電話です"},
-    "payphone": {"en": "Public phone", "ja": "公衆電話からの電話です"},
-    "invalid": {"en": "Not a real phone number", "ja": "正しくない番号です"},
-    "allowlisted": {"en": "On your trusted list", "ja": "登録済みの安心な番号です"},
-    "ordinary": {"en": "Ordinary number", "ja": "通常の番号です"},
+    VerdictCode.INTERNATIONAL: {"en": "Call from abroad", "ja": "海外からの電話です"},
+    VerdictCode.WITHHELD: {"en": "Number withheld", "ja": "非通知の電話です"},
+    VerdictCode.UNAVAILABLE: {"en": "No number shown", "ja": "番号が表示されない電話です"},
+    VerdictCode.PAYPHONE: {"en": "Public phone", "ja": "公衆電話からの電話です"},
+    VerdictCode.INVALID: {"en": "Not a real phone number", "ja": "正しくない番号です"},
+    VerdictCode.ALLOWLISTED: {"en": "On your trusted list", "ja": "登録済みの安心な番号です"},
+    VerdictCode.ORDINARY: {"en": "Ordinary number", "ja": "通常の番号です"},
 }
 
 #: verdict code -> what to do.
-ADVICE: Mapping[str, Mapping[str, str]] = {
-    "blocklisted": {
+ADVICE: Mapping[VerdictCode, Mapping[str, str]] = {
+    VerdictCode.BLOCKLISTED: {
         "en": "Your family blocked this number. There is no need to answer.",
         "ja": "ご家族が着信拒否に登録した番号です。出る必要はありません。",
     },
-    "police-lookalike": {
+    VerdictCode.POLICE_LOOKALIKE: {
         "en": (
             "Do not answer. Real police never call from a number like this. If you already spoke to "
             "them, hang up, talk to your family, and call #9110 or your police station on a number "
@@ -48,7 +48,7 @@ ADVICE: Mapping[str, Mapping[str, str]] = {
             "電話を切り、家族に相談して、#9110 か自分で調べた警察署の番号に電話してください。"
         ),
     },
-    "police-number": {
+    VerdictCode.POLICE_NUMBER: {
         "en": (
             "The number on the display can be faked. Ask for the caller's name, department and "
             "extension, hang up, and call back on a number you look up yourself, or #9110. Police "
@@ -60,7 +60,7 @@ ADVICE: Mapping[str, Mapping[str, str]] = {
             "誘導したりすることはありません。"
         ),
     },
-    "international": {
+    VerdictCode.INTERNATIONAL: {
         "en": (
             "If you do not know anyone abroad, do not answer. About nine in ten fake-police calls come "
             "from abroad. Your phone company can refuse international calls for free."
@@ -70,21 +70,21 @@ ADVICE: Mapping[str, Mapping[str, str]] = {
             "国際電話の着信は無料で止められます（国際電話不取扱受付センター）。"
         ),
     },
-    "withheld": {
+    VerdictCode.WITHHELD: {
         "en": (
             "The caller hid their number. Let the answering machine take it and call back only "
             "people you know."
         ),
         "ja": "相手が番号を隠しています。留守番電話に任せ、知っている相手にだけ折り返してください。",
     },
-    "unavailable": {
+    VerdictCode.UNAVAILABLE: {
         "en": (
             "No number came with this call; calls from abroad often look like this. Let the answering "
             "machine take it."
         ),
         "ja": "番号が表示されません。海外からの電話によくある形です。留守番電話に任せてください。",
     },
-    "payphone": {
+    VerdictCode.PAYPHONE: {
         "en": (
             "Public phones are rarely used today. If the caller says they are police, family or a bank, "
             "hang up and call back on a number you know."
@@ -94,100 +94,100 @@ ADVICE: Mapping[str, Mapping[str, str]] = {
             "番号にかけ直してください。"
         ),
     },
-    "invalid": {
+    VerdictCode.INVALID: {
         "en": "This is not a real phone number. Be careful and give no personal details.",
         "ja": "実在しない形の番号です。個人情報を話さないよう注意してください。",
     },
-    "allowlisted": {
+    VerdictCode.ALLOWLISTED: {
         "en": "Your family marked this number as trusted.",
         "ja": "ご家族が安心な番号として登録しています。",
     },
-    "ordinary": {
+    VerdictCode.ORDINARY: {
         "en": "No warning signs. Still, never give money or bank details over the phone.",
         "ja": "特に警戒すべき点はありません。それでも電話でお金や口座の話が出たら注意してください。",
     },
 }
 
 #: reason code -> (English template, Japanese template); fields are filled by `reason()`.
-REASONS: Mapping[str, tuple[str, str]] = {
-    "blocklisted": (
+REASONS: Mapping[ReasonCode, tuple[str, str]] = {
+    ReasonCode.BLOCKLISTED: (
         "On your block list as {pattern}{label_en}.",
         "着信拒否に {pattern}{label_ja} として登録されています。",
     ),
-    "allowlisted": (
+    ReasonCode.ALLOWLISTED: (
         "On your trusted list as {pattern}{label_en}.",
         "安心な番号として {pattern}{label_ja} が登録されています。",
     ),
-    "list-conflict": (
-        "Also on your {other_en} list as {pattern}; the more specific entry wins, and a tie goes to "
+    ReasonCode.LIST_CONFLICT: (
+        "Also on your {other_en} as {pattern}; the more specific entry wins, and a tie goes to "
         "the block list.",
         "{other_ja}にも {pattern} として登録されていますが、"
         "より細かい登録を優先します（同じなら着信拒否を優先）。",
     ),
-    "police-known": (
+    ReasonCode.POLICE_KNOWN: (
         "{display} is the number of {name_en}. Fraudsters fake this number: do not trust the display; "
         "hang up and call back on a number you look up yourself, or #9110.",
         "{display} は{name_ja}の番号です。詐欺犯はこの番号を偽装して表示させます。"
         "表示を信用せず、いったん切って自分で調べた番号か #9110 にかけ直してください。",
     ),
-    "police-pattern": (
+    ReasonCode.POLICE_PATTERN: (
         "{display} ends in 0110, like many police station numbers{type_note_en}. It may be a real "
         "station or a faked display: hang up and call back on a number you look up yourself.",
         "{display} は多くの警察署の番号と同じく末尾が0110です{type_note_ja}。"
         "本物の警察署か偽装かは分かりません。いったん切って、自分で調べた番号にかけ直してください。",
     ),
-    "police-international-form": (
+    ReasonCode.POLICE_INTERNATIONAL_FORM: (
         "A Japanese police number ({police}) shown in international form ({shown}): calls from real "
         "police in Japan never look like this.",
         "日本の警察の番号（{police}）が国際電話の形（{shown}）で表示されています。"
         "本物の警察からの電話はこのようには表示されません。",
     ),
-    "police-ending": (
+    ReasonCode.POLICE_ENDING: (
         "{what_en} number ending in {ending}, made to look like {like_en}.",
         "末尾が{ending}の{what_ja}番号です。{like_ja}に見せかけています。",
     ),
-    "police-digits": (
+    ReasonCode.POLICE_DIGITS: (
         "{what_en} number that contains the digits of {police}, the number of {name_en}: a disguise; "
         "no real police call looks like this.",
         "{what_ja}番号の中に{name_ja}の番号（{police}）の数字が含まれています。本物の警察からの電話ではありえない偽装です。",
     ),
-    "police-one-off": (
+    ReasonCode.POLICE_ONE_OFF: (
         "One digit off {police}, the number of {name_en} ({edit_en}): a lookalike, not the real number.",
         "{name_ja}の番号 {police} と1桁だけ違います（{edit_ja}）。本物に似せた偽の番号です。",
     ),
-    "japanese-number-from-abroad": (
+    ReasonCode.JAPANESE_NUMBER_FROM_ABROAD: (
         "A Japanese number ({national}) shown in international form: the call came in over an overseas line.",
         "日本の番号（{national}）ですが国際電話の形で表示されています。海外の回線を通ってきた電話です。",
     ),
-    "international": (
+    ReasonCode.INTERNATIONAL: (
         "A call from abroad ({where_en}).",
         "海外（{where_ja}）からの電話です。",
     ),
-    "withheld": (
+    ReasonCode.WITHHELD: (
         "The caller withheld their number (P).",
         "相手が番号を通知していません（非通知）。",
     ),
-    "unavailable": (
+    ReasonCode.UNAVAILABLE: (
         "No number: the caller is outside the display area (O), for example abroad.",
         "番号が表示されません（表示圏外）。海外などからの電話です。",
     ),
-    "service-conflict": (
+    ReasonCode.SERVICE_CONFLICT: (
         "No number: the network could not pass it on (S).",
         "番号が表示されません（通知不可能）。",
     ),
-    "payphone": (
+    ReasonCode.PAYPHONE: (
         "A call from a public phone (C).",
         "公衆電話からの電話です。",
     ),
-    "no-number": (
+    ReasonCode.NO_NUMBER: (
         "The line sent no number and no reason{code_en}.",
         "番号も理由も送られてきませんでした{code_ja}。",
     ),
-    "malformed": (
+    ReasonCode.MALFORMED: (
         "{shown} is not a real phone number: {problem_en}.",
         "{shown} は実在しない形の番号です（{problem_ja}）。",
     ),
-    "ordinary": (
+    ReasonCode.ORDINARY: (
         "A valid {type_en} number{where_en}; no warning signs.",
         "{where_ja}{type_ja}の正しい番号です。警戒すべき点はありません。",
     ),
@@ -233,7 +233,10 @@ EDITS: Mapping[str, tuple[str, str]] = {
     "transposition": ("digits {pos} and {pos2} are swapped", "{pos}桁目と{pos2}桁目が入れ替わっています"),
 }
 
-_OTHER_LIST = {"allow": ("trusted", "安心な番号の登録"), "block": ("block", "着信拒否")}
+_OTHER_LIST = {
+    ListKind.ALLOW: ("trusted list", "安心な番号の登録"),
+    ListKind.BLOCK: ("block list", "着信拒否"),
+}
 
 
 def _lang(lang: str) -> str:
@@ -278,10 +281,10 @@ def label_fields(label: str) -> dict[str, str]:
     return {"label_en": f' ("{label}")' if label else "", "label_ja": f"「{label}」" if label else ""}
 
 
-def reason(code: str, **fields: object) -> Reason:
+def reason(code: ReasonCode, **fields: object) -> Reason:
     """Fill both templates of a reason code (KeyError for an unknown code or a missing field)."""
     en, ja = REASONS[code]
-    return Reason(code=code, detail=en.format(**fields), detail_ja=ja.format(**fields))
+    return Reason(code=ReasonCode(code), detail=en.format(**fields), detail_ja=ja.format(**fields))
 
 
 __all__ = [

@@ -25,6 +25,7 @@ import phonenumbers
 from phonenumbers import CountryCodeSource, NumberParseException, PhoneNumberFormat, PhoneNumberType, re_util
 
 from callerid.decode.fields import to_ascii_digits
+from callerid.model import Absence, VerdictCode
 
 #: Longest display we look at; the NTT field holds 30 characters, a modem line a few more.
 MAX_INPUT_CHARS = 1000
@@ -34,33 +35,27 @@ MAX_INPUT_CHARS = 1000
 _SEPARATORS = frozenset(" \t-()./\u30fc\u30fb\uff65\u2010\u2011\u2012\u2013\u2014\u2015\u2212\u2043\ufe63")
 
 #: Words that mean "no number, and here is why", mapped to the NTT/Bellcore absence codes.
-_ABSENCE_WORDS = {
-    "p": "P",
-    "private": "P",
-    "withheld": "P",
-    "restricted": "P",
-    "anonymous": "P",
-    "blocked": "P",
-    "非通知": "P",
-    "o": "O",
-    "outofarea": "O",
-    "unavailable": "O",
-    "unknown": "O",
-    "表示圏外": "O",
-    "圏外": "O",
-    "c": "C",
-    "payphone": "C",
-    "publicphone": "C",
-    "coin": "C",
-    "公衆電話": "C",
-    "s": "S",
-    "serviceconflict": "S",
-    "通知不可能": "S",
-    "通知不可": "S",
+#: Each code's own letter and word are accepted too (see `absence_code`), and the verdict names.
+_ABSENCE_WORDS: dict[str, Absence] = {
+    "private": Absence.WITHHELD,
+    VerdictCode.WITHHELD: Absence.WITHHELD,
+    "restricted": Absence.WITHHELD,
+    "anonymous": Absence.WITHHELD,
+    "blocked": Absence.WITHHELD,
+    "非通知": Absence.WITHHELD,
+    VerdictCode.UNAVAILABLE: Absence.OUT_OF_AREA,
+    "unknown": Absence.OUT_OF_AREA,
+    "表示圏外": Absence.OUT_OF_AREA,
+    "圏外": Absence.OUT_OF_AREA,
+    VerdictCode.PAYPHONE: Absence.PAYPHONE,
+    "publicphone": Absence.PAYPHONE,
+    "coin": Absence.PAYPHONE,
+    "公衆電話": Absence.PAYPHONE,
+    "通知不可能": Absence.SERVICE_CONFLICT,
+    "通知不可": Absence.SERVICE_CONFLICT,
+    **{code.casefold(): code for code in Absence},
+    **{code.word.replace(" ", ""): code for code in Absence},
 }
-
-#: Absence code -> how the display is shown in our records.
-ABSENCE_DISPLAY = {"P": "withheld", "O": "out of area", "C": "payphone", "S": "service conflict"}
 
 _TYPE_NAMES = {
     PhoneNumberType.FIXED_LINE: "fixed-line",
@@ -248,7 +243,7 @@ def absent(code: str, displayed: str = "", region: str = "JP") -> Number:
     return Number(
         input=displayed or code,
         absence=code,
-        display=ABSENCE_DISPLAY.get(code, f"no number ({code})"),
+        display=Absence.word_for(code, f"no number ({code})"),
         region=region,
     )
 
@@ -268,15 +263,15 @@ def _normalise(text: str, region: str, original: str) -> Number:
     international, via_idd, rest = split_idd(scan.digits, scan.plus, region)
     key = key_from_digits(rest, international, region)
     cleaned = ("+" if scan.plus else "") + scan.digits
-    base = {
-        "input": original,
-        "digits": scan.digits,
-        "international": international,
-        "idd": via_idd,
-        "key": key,
-        "display": cleaned,
-        "region": region,
-    }
+    base = dict(
+        input=original,
+        digits=scan.digits,
+        international=international,
+        idd=via_idd,
+        key=key,
+        display=cleaned,
+        region=region,
+    )
     if len(scan.digits) > 24:
         national_digits = scan.digits if not international else None
         return Number(
@@ -379,7 +374,6 @@ def _normalise(text: str, region: str, original: str) -> Number:
 
 
 __all__ = [
-    "ABSENCE_DISPLAY",
     "MAX_INPUT_CHARS",
     "Number",
     "absence_code",

@@ -1,8 +1,7 @@
 """The family website: a Flask app served by waitress on the home network.
 
-`create_app(config, store)` builds the app; `serve(app, host, port)` runs it in the
-foreground (`callerid web`); `start_in_thread(config, store)` runs it beside the
-appliance in the same process and returns a handle with `stop()`.
+`create_app(config, store)` builds the app; `start_in_thread(config, store)` serves it in a
+background thread (beside the appliance, or for `callerid web`) and returns a handle with `stop()`.
 
 Flask and waitress are imported here, not by the appliance's call path: the
 appliance imports this package only when the website is enabled.
@@ -22,7 +21,7 @@ from flask import Flask, Response, current_app, g, jsonify, render_template, req
 from markupsafe import escape
 from werkzeug.exceptions import HTTPException
 
-from callerid.web import credentials, recovery, security
+from callerid.web import api, auth, credentials, pages, recovery, security, settings
 from callerid.web.ratelimit import RateLimiter
 from callerid.web.state import WebState
 
@@ -51,14 +50,14 @@ def _no_safe_filter(value: Any) -> Any:
 
 def create_app(
     config: Config,
-    store: Store | None = None,
+    store: Store,
     *,
     now: Callable[[], datetime] | None = None,
     limiter: RateLimiter | None = None,
     announce: Callable[[str], None] = _print_setup_code,
     boot_dir: Path | None = None,
 ) -> Flask:
-    """The website for `config`, reading and writing `store` (opened from `config.store.db` if None).
+    """The website for `config`, reading and writing `store`.
 
     With `boot_dir` (the SD card's boot partition on the appliance), a password reset file there
     clears the password first (`recovery.reset_from_boot_partition`). With no password set yet, a
@@ -66,12 +65,6 @@ def create_app(
     (printed to stdout, hence the terminal or the journal, where the image's
     callerid-setup-code.service finds it for the HDMI console and the boot partition).
     """
-    owns_store = store is None
-    if store is None:
-        from callerid.store import Store
-
-        store = Store(config.store.db, region=config.region)
-
     app = Flask(__name__)
     app.config.update(
         SECRET_KEY=credentials.secret_key(store),
@@ -91,14 +84,11 @@ def create_app(
         config=config,
         store=store,
         limiter=limiter or RateLimiter(limit=5, window=60.0),
-        owns_store=owns_store,
     )
     if now is not None:
         web_state.now = now
         web_state.started_at = now()
     app.extensions["callerid"] = web_state
-
-    from callerid.web import api, auth, pages, settings
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(pages.bp)
@@ -153,13 +143,6 @@ def _install_error_pages(app: Flask) -> None:
     def crash(exc: Exception) -> Response:
         log.exception("error serving %s", request.path)
         return render_error(500)
-
-
-def serve(app: Flask, host: str, port: int) -> None:
-    """Serve in the foreground until interrupted (`callerid web`)."""
-    import waitress
-
-    waitress.serve(app, host=host, port=port, threads=SERVER_THREADS, ident="callerid")
 
 
 @dataclass
@@ -235,4 +218,4 @@ def start_in_thread(
     return handle
 
 
-__all__ = ["WebServer", "create_app", "serve", "start_in_thread"]
+__all__ = ["WebServer", "create_app", "start_in_thread"]

@@ -13,7 +13,7 @@ from typing import Any
 
 from flask import Blueprint, Response, jsonify, request
 
-from callerid.model import CallRecord, ListEntry
+from callerid.model import CallRecord, ListEntry, ListKind
 from callerid.web import listio
 from callerid.web.filters import bounded_int, parse_filters
 from callerid.web.state import household_zone, state
@@ -121,6 +121,6 @@ def lists_post() -> Response | tuple[Response, int]:
         entry = st.store.add_list_entry(kind, cleaned, listio.clean_label(label))
     except ValueError as exc:
         return _error(400, f"bad pattern: {exc}")
-    other = "block" if kind == "allow" else "allow"
+    other = ListKind.BLOCK if kind == ListKind.ALLOW else ListKind.ALLOW
     st.store.remove_list_entry(other, cleaned)
     return jsonify({"added": entry_json(entry)}), 201

@@ -17,7 +17,7 @@ from callerid.store import CallerCount, DayCounts, Store
 DAYS = 30
 WEEKS = 52
 MONTHS = 12
-SERIES = ("blocked", "warned", "ordinary")  # bottom to top: the serious part of a bar is its base
+SERIES = ("blocked", "warned", "plain")  # bottom to top: the serious part of a bar is its base
 
 #: Chart geometry in SVG user units; the viewBox scales to the page width (about 1:1 on a phone).
 WIDTH, HEIGHT = 360, 170
@@ -33,12 +33,12 @@ class Period:
     label: str
     blocked: int = 0
     warned: int = 0
-    ordinary: int = 0
+    plain: int = 0  # nothing done: an ordinary call
     police: int = 0
 
     @property
     def total(self) -> int:
-        return self.blocked + self.warned + self.ordinary
+        return self.blocked + self.warned + self.plain
 
 
 @dataclass(frozen=True)
@@ -116,7 +116,7 @@ def _sum(start: date, axis: str, label: str, days: Sequence[DayCounts]) -> Perio
         label=label,
         blocked=sum(d.blocked for d in days),
         warned=sum(d.warned for d in days),
-        ordinary=sum(d.ordinary for d in days),
+        plain=sum(d.plain for d in days),
         police=sum(d.police for d in days),
     )
 

@@ -15,13 +15,14 @@ import unicodedata
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from callerid.model import ListEntry
+from callerid.model import ListEntry, ListKind
+from callerid.screen.numbers import normalise, region_facts
 from callerid.web.present import clean_text
 
 if TYPE_CHECKING:
     from callerid.store import Store
 
-KINDS = ("allow", "block")
+KINDS = tuple(ListKind)
 MAX_PATTERN = 40
 MAX_LABEL = 100
 MAX_IMPORT_LINES = 5000
@@ -112,10 +113,6 @@ def pattern_display(pattern: str, region: str) -> str:
     Only for showing: forms still post the stored pattern, so removal always finds it.
     """
     try:
-        from callerid.screen.numbers import normalise, region_facts
-    except ImportError:
-        return pattern
-    try:
         if pattern.endswith("*"):
             cc, _idd, trunk, _required = region_facts(region)
             home = f"+{cc}"
@@ -141,15 +138,5 @@ def membership(store: Store, number: str, region: str) -> Membership:
     try:
         lists = store.family_lists(region)
         return Membership(allowed=bool(lists.allowed(number)), blocked=bool(lists.blocked(number)))
-    except ImportError:  # no screening package: fall back to the exact stored form
-        pass
     except ValueError:
         return Membership(allowed=False, blocked=False)
-    try:
-        stored = store.normalise_pattern(number)
-    except ValueError:
-        return Membership(allowed=False, blocked=False)
-    return Membership(
-        allowed=any(e.pattern == stored for e in store.list_entries("allow")),
-        blocked=any(e.pattern == stored for e in store.list_entries("block")),
-    )

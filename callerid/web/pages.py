@@ -19,7 +19,7 @@ from flask import Blueprint, Response, abort, flash, g, redirect, render_templat
 
 from callerid import __version__
 from callerid import calls_csv as calls_csv_module
-from callerid.model import CallRecord
+from callerid.model import Action, CallRecord, ListKind
 from callerid.store import OUTCOMES
 from callerid.web import history, listio, present
 from callerid.web.filters import VERDICTS, bounded_int, parse_filters
@@ -51,7 +51,7 @@ def view_context() -> ViewContext:
     st = state()
     try:
         lists = st.store.family_lists(st.config.region)
-    except (ImportError, ValueError):  # no screening package, or an unknown region: no labels
+    except ValueError:  # an unknown region: no labels, the calls all the same
         lists = None
     return ViewContext(g.lang, household_now().date().isoformat(), household_zone(), lists)
 
@@ -75,9 +75,9 @@ def call_view(
         "headline": present.verdict_headline(code, lang),
         "severity": present.severity(code),
         "flagged": verdict.flagged,
-        "blocked": "block" in record.actions,
+        "blocked": Action.BLOCK in record.actions,
         "actions": present.action_labels(record.actions, lang),
-        "outcome": present.action_labels(record.actions, lang, quiet=("panel",), empty=False),
+        "outcome": present.action_labels(record.actions, lang, quiet=(Action.PANEL,), empty=False),
         "reviewed": record.reviewed,
     }
 
@@ -277,7 +277,7 @@ def lists() -> str:
             for e in store.list_entries(kind)
         ]
 
-    return render_template("lists.html", allow=rows("allow"), block=rows("block"))
+    return render_template("lists.html", allow=rows(ListKind.ALLOW), block=rows(ListKind.BLOCK))
 
 
 @bp.route("/lists/add", methods=["POST"])
@@ -297,7 +297,7 @@ def list_add() -> Response:
         reason = present.clean_text(str(exc))[:160]
         flash(translate_here("bad_pattern", pattern=shown, reason=reason), "error")
         return redirect(back)
-    other = "block" if kind == "allow" else "allow"
+    other = ListKind.BLOCK if kind == ListKind.ALLOW else ListKind.ALLOW
     shown = listio.pattern_display(pattern, st.config.region)
     if st.store.remove_list_entry(other, pattern):
         flash(translate_here("removed", pattern=shown, list=_kind_name(other)), "info")
@@ -346,7 +346,7 @@ def list_import() -> Response:
 @bp.route("/lists/export.csv")
 def list_export() -> Response:
     store = state().store
-    body = listio.export_csv(store.list_entries("allow") + store.list_entries("block"))
+    body = listio.export_csv(store.list_entries(ListKind.ALLOW) + store.list_entries(ListKind.BLOCK))
     return Response(
         body,
         mimetype="text/csv",

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
 from typing import TYPE_CHECKING
 
-from callerid.model import CallRecord, ListEntry, Reason
+from callerid.model import Action, CallRecord, ListEntry, Reason, VerdictCode
+from callerid.screen.messages import advice_text, verdict_text
 from callerid.web.i18n import translate
 
 if TYPE_CHECKING:
@@ -29,25 +30,25 @@ ELLIPSIS = "…"
 
 #: How a verdict is coloured: danger (red), caution (amber), safe (green), plain.
 SEVERITY = {
-    "blocklisted": "danger",
-    "police-lookalike": "danger",
-    "police-number": "danger",
-    "international": "caution",
-    "withheld": "caution",
-    "unavailable": "caution",
-    "payphone": "caution",
-    "invalid": "caution",
-    "allowlisted": "safe",
-    "ordinary": "plain",
+    VerdictCode.BLOCKLISTED: "danger",
+    VerdictCode.POLICE_LOOKALIKE: "danger",
+    VerdictCode.POLICE_NUMBER: "danger",
+    VerdictCode.INTERNATIONAL: "caution",
+    VerdictCode.WITHHELD: "caution",
+    VerdictCode.UNAVAILABLE: "caution",
+    VerdictCode.PAYPHONE: "caution",
+    VerdictCode.INVALID: "caution",
+    VerdictCode.ALLOWLISTED: "safe",
+    VerdictCode.ORDINARY: "plain",
 }
 
 #: Actions shown to the family, in the order they matter.
 ACTION_KEYS = (
-    ("block", "act_block"),
-    ("warn-household", "act_warn_household"),
-    ("warn-caller", "act_warn_caller"),
-    ("notify", "act_notify"),
-    ("panel", "act_panel"),
+    (Action.BLOCK, "act_block"),
+    (Action.WARN_HOUSEHOLD, "act_warn_household"),
+    (Action.WARN_CALLER, "act_warn_caller"),
+    (Action.NOTIFY, "act_notify"),
+    (Action.PANEL, "act_panel"),
 )
 
 
@@ -96,7 +97,6 @@ def severity(code: str) -> str:
 def verdict_headline(code: str, lang: str) -> str:
     """A short headline for a verdict: the screening package's words when present, else ours."""
     try:
-        from callerid.screen.messages import verdict_text
 
         text = verdict_text(code, lang)
         if text:
@@ -111,7 +111,6 @@ def verdict_headline(code: str, lang: str) -> str:
 def verdict_advice(code: str, lang: str) -> str:
     """What to do about a verdict, from the screening package; empty when it has nothing."""
     try:
-        from callerid.screen.messages import advice_text
 
         return advice_text(code, lang) or ""
     except (ImportError, KeyError, ValueError, LookupError):

@@ -30,7 +30,6 @@ class WebState:
     config: Config
     store: Store
     limiter: RateLimiter
-    owns_store: bool = False
     setup_code: str | None = None  # only in memory, for the terminal and tests; the Store has a hash
     now: Callable[[], datetime] = _local_now
     started_at: datetime = field(default_factory=_local_now)

@@ -32,6 +32,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from callerid.decode import encode, fsk_mod
 from callerid.model import CallerID
 from callerid.modem import dle
 from callerid.modem.profiles import ModemProfile, get_profile
@@ -567,8 +568,6 @@ class SimulatedModem:
             return
         import numpy as np
 
-        from callerid.decode import fsk_mod
-
         call = handle.call
         rate = self.profile.sample_rate
         audio = fsk_mod.caller_audio(call.caller, "ntt", rate, level_dbfs=call.nd_level_dbfs)
@@ -595,7 +594,6 @@ class SimulatedModem:
         mode = handle.call.mode or self._cid_mode
         if self._cid_mode is None or mode is None:
             return  # caller ID not enabled: this modem prints RING only
-        from callerid.decode import encode
 
         caller = handle.call.caller
         if mode == "text":
@@ -679,8 +677,6 @@ class SimulatedModem:
 
 def _encode_message(caller: CallerID, message: str | None) -> bytes:
     """The binary caller-ID message a modem in hex mode would print, by encoding name."""
-    from callerid.decode import encode
-
     kind = message or (caller.format if caller.format in ("sdmf", "mdmf", "etsi", "ntt") else "mdmf")
     if kind == "sdmf":
         return encode.encode_sdmf(caller.number, caller.date, caller.time, caller.absence)

@@ -10,8 +10,9 @@ Made for Japanese Excel, which opens a CSV by double-click and guesses every cel
   only hidden when typed into Excel; in a CSV it stays visible in the cell. The tab is applied
   only to cells that are a phone number (digits, an optional leading +, spaces and hyphens), so
   it can never carry a formula: anything else a caller put on the line is formula-guarded.
-- Caller names and list labels formula-guarded with the list CSV's guard (`=cmd|...` gets a
-  leading apostrophe), so a caller cannot plant a formula in the family's spreadsheet.
+- Caller names and list labels formula-guarded with the list CSV's guard (`listcsv.guard`:
+  `=cmd|...` gets a leading apostrophe), so a caller cannot plant a formula in the family's
+  spreadsheet.
 - Times on the household's clock (`household.zone`), not the Pi's.
 """
 
@@ -25,9 +26,10 @@ from collections.abc import Callable, Iterable
 from datetime import datetime, tzinfo
 from typing import TYPE_CHECKING
 
+from callerid.listcsv import guard as formula_guard
 from callerid.model import Absence, CallRecord, ListKind
 from callerid.screen.messages import verdict_text
-from callerid.web.listio import _spreadsheet_safe as formula_guard
+from callerid.text import clean_text
 
 if TYPE_CHECKING:
     from callerid.screen.lists import FamilyLists
@@ -67,9 +69,8 @@ def text_cell(value: str | None) -> str:
 
 
 def _one_line(text: str) -> str:
-    """One line of visible text: runs of whitespace become one space, hidden characters U+FFFD."""
-    joined = " ".join(str(text).split())[:400]
-    return "".join("\ufffd" if unicodedata.category(ch) in ("Cc", "Cf") else ch for ch in joined)
+    """One line of visible text (hidden characters become U+FFFD), at most 400 characters."""
+    return clean_text(text)[:400]
 
 
 def _time(received_at: str, zone: tzinfo) -> str:

@@ -7,7 +7,7 @@ immutable means no stage can change what an earlier stage saw.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
@@ -224,6 +224,9 @@ class CallRecord:
     actions: tuple[Action, ...] = ()
     reviewed: bool = False
     id: int | None = None
+    #: Names this call from the moment it is screened, before the log gives it an `id`: the alert
+    #: sinks see the record first (a call never waits on the disk). Not stored; "" when read back.
+    key: str = field(default="", compare=False)
 
     def to_json(self) -> dict[str, Any]:
         """The `callerid log --json` shape."""

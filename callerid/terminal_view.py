@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import sys
 import threading
-import unicodedata
 from collections.abc import Callable
 from typing import TextIO
 
-from callerid.model import Advice, CallRecord
+from callerid.alert import NOTHING_STARTED, QuietSink
+from callerid.model import Absence, Action, Advice, CallRecord
 from callerid.screen.messages import verdict_text
+from callerid.terminal import clip, printable
 
 _COLOURS = {
     Advice.BLOCK: "\033[1;31m",
@@ -26,15 +27,12 @@ _COLOURS = {
 _RESET = "\033[0m"
 
 
-def printable(text: str | None, limit: int = 60) -> str:
-    """Caller data made safe for a terminal: no control or format characters, bounded length."""
-    if not text:
-        return ""
-    cleaned = "".join(ch for ch in text if unicodedata.category(ch)[0] != "C")
-    return cleaned if len(cleaned) <= limit else cleaned[: limit - 1] + "…"
+def fit(text: str | None, columns: int) -> str:
+    """Caller data as the view prints it: every hidden character escaped, at most `columns` wide."""
+    return clip(printable(text), columns)
 
 
-class TerminalView:
+class TerminalView(QuietSink):
     """Prints each call, its verdict, reasons and actions; optionally the panel's state line."""
 
     def __init__(
@@ -51,18 +49,17 @@ class TerminalView:
         self._panel_line = panel_line
         self._lock = threading.Lock()
 
-    def start(self) -> None:
-        """Nothing to prepare."""
-
-    def incoming(self, record: CallRecord, actions: frozenset[str]) -> None:
+    def incoming(self, record: CallRecord, actions: frozenset[Action]) -> frozenset[Action]:
+        """Print the call; a view starts no action."""
         verdict = record.verdict
         caller = record.caller
-        shown = caller.number or {"P": "withheld (P)", "O": "unavailable (O)", "C": "payphone (C)",
-                                  "S": "unavailable (S)"}.get(caller.absence or "", "no caller ID")
+        who = caller.number or (
+            f"{Absence.word_for(caller.absence)} ({caller.absence})" if caller.absence else "no caller ID"
+        )
         colour = _COLOURS.get(verdict.action, "") if self._colour else ""
         reset = _RESET if colour else ""
         lines = [
-            f"{colour}● {printable(shown, 32):<18} {printable(caller.name, 24):<24} "
+            f"{colour}● {fit(who, 32):<18} {fit(caller.name, 24):<24} "
             f"{verdict.verdict.upper()} (risk {verdict.risk}){reset}",
         ]
         headline = _headline(verdict.verdict, self._language)
@@ -70,22 +67,14 @@ class TerminalView:
             lines.append(f"    {headline}")
         for reason in verdict.reasons:
             detail = reason.detail_ja if self._language == "ja" and reason.detail_ja else reason.detail
-            lines.append(f"    - {printable(detail, 200)}")
+            lines.append(f"    - {fit(detail, 200)}")
         lines.append(f"    actions: {', '.join(sorted(actions)) or 'none (ordinary call)'}")
         if self._panel_line is not None:
             lines.append(f"    panel: {self._panel_line()}")
         with self._lock:
             self._out.write("\n".join(lines) + "\n")
             self._out.flush()
-
-    def ring(self, record: CallRecord) -> None:
-        """Rings are not news in the view; the speaker repeats its warning."""
-
-    def ended(self, record: CallRecord) -> None:
-        """Nothing to clear."""
-
-    def close(self) -> None:
-        """Nothing to release."""
+        return NOTHING_STARTED
 
 
 def _headline(code: str, language: str) -> str:

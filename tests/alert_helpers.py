@@ -27,7 +27,7 @@ _counter = iter(range(1, 1_000_000))
 
 def record(code: str, number: str | None = "0335814321", display: str | None = None,
            absence: str | None = None) -> CallRecord:
-    """A screened call with this verdict (each call gets a distinct arrival time)."""
+    """A screened call with this verdict (each call gets a distinct arrival time and key)."""
     n = next(_counter)
     display = display if display is not None else (number or "")
     action = "block" if code in ("blocklisted", "police-lookalike") else (
@@ -36,7 +36,7 @@ def record(code: str, number: str | None = "0335814321", display: str | None = N
                       country="JP", verdict=code, risk=50, action=action)
     caller = CallerID(format="text", number=number, absence=absence)
     return CallRecord(received_at=f"2026-11-25T09:{n // 60 % 60:02d}:{n % 60:02d}+09:00", caller=caller,
-                      verdict=verdict)
+                      verdict=verdict, key=f"call-{n}")
 
 
 def fake_player(tmp_path: Path, *, seconds: float = 0.0, fail: str | None = None) -> tuple[list[str], Path]:

@@ -9,30 +9,43 @@ from pathlib import Path
 
 import pytest
 
-from callerid.appliance import ApplianceHooks
+from callerid.appliance import ApplianceHooks, Runtime, build_runtime
 from callerid.config import Config, ModemConfig, PanelConfig, SpeechConfig, WebConfig
-from callerid.model import CallerID, CallRecord
+from callerid.model import Action, CallerID, CallRecord
+from callerid.modem.driver import RING_GAP_SECONDS
 from callerid.modem.sim import SimCall, SimulatedModem
-from callerid.runtime import Runtime, build_runtime
 
 SCALE = 0.05  # a 6 s ring period becomes 0.3 s
 
 
 class Recorder:
-    """An alert sink that remembers what the appliance told the household."""
+    """An alert sink that remembers what the appliance told the household.
+
+    It stands for a working speaker and panel: it reports the household actions it was asked for
+    as started.
+    """
 
     def __init__(self) -> None:
         self.calls: list[tuple[CallRecord, frozenset[str]]] = []
         self.rang: list[CallRecord] = []
         self.finished: list[CallRecord] = []
+        self.acknowledged: list[CallRecord | None] = []
+        self.blocks: list[CallRecord | None] = []
         self.started = False
         self.closed = False
 
     def start(self) -> None:
         self.started = True
 
-    def incoming(self, record: CallRecord, actions: frozenset[str]) -> None:
+    def incoming(self, record: CallRecord, actions: frozenset[Action]) -> frozenset[Action]:
         self.calls.append((record, actions))
+        return actions & {Action.WARN_HOUSEHOLD, Action.PANEL}
+
+    def acknowledge(self, record: CallRecord | None) -> None:
+        self.acknowledged.append(record)
+
+    def blocked(self, record: CallRecord | None) -> None:
+        self.blocks.append(record)
 
     def ring(self, record: CallRecord) -> None:
         self.rang.append(record)
@@ -75,7 +88,7 @@ def running(tmp_path: Path) -> Iterator[Running]:
             quiet_config(tmp_path), port=sim.port, db_path=str(tmp_path / "calls.db"),
             extra_sinks=[recorder],
             hooks=ApplianceHooks(on_call=lambda record, timings: holder[0].handled.release()),
-            ring_gap_seconds=7.0 * SCALE,
+            ring_gap_seconds=RING_GAP_SECONDS * SCALE,
         )
         rig = Running(runtime, sim, recorder)
         holder.append(rig)
@@ -145,7 +158,7 @@ def test_hex_caller_id_formats_reach_the_log(tmp_path: Path, message: str) -> No
         runtime = build_runtime(
             quiet_config(tmp_path), port=sim.port, db_path=str(tmp_path / "calls.db"),
             extra_sinks=[recorder], hooks=ApplianceHooks(on_call=lambda r, t: handled.release()),
-            ring_gap_seconds=7.0 * SCALE,
+            ring_gap_seconds=RING_GAP_SECONDS * SCALE,
         )
         runtime.appliance.start()
         worker = threading.Thread(target=runtime.appliance.run, daemon=True)
@@ -239,7 +252,8 @@ def test_warn_caller_answers_plays_the_rendered_warning_and_hangs_up(tmp_path: P
     handled = threading.Semaphore(0)
     with SimulatedModem("conexant", time_scale=SCALE) as sim:
         runtime = build_runtime(
-            config, port=sim.port, db_path=str(tmp_path / "calls.db"), ring_gap_seconds=7.0 * SCALE,
+            config, port=sim.port, db_path=str(tmp_path / "calls.db"),
+            ring_gap_seconds=RING_GAP_SECONDS * SCALE,
             hooks=ApplianceHooks(on_call=lambda r, t: handled.release()),
         )
         runtime.appliance.start()
@@ -247,9 +261,9 @@ def test_warn_caller_answers_plays_the_rendered_warning_and_hangs_up(tmp_path: P
         worker.start()
         try:
             deadline = time.monotonic() + 60
-            while runtime.appliance._caller_warning_wav is None and time.monotonic() < deadline:
+            while runtime.appliance.caller_warning is None and time.monotonic() < deadline:
                 time.sleep(0.05)
-            wav = runtime.appliance._caller_warning_wav
+            wav = runtime.appliance.caller_warning
             assert wav is not None, "the caller warning was never rendered"
             assert sim.wait_for(lambda s: s.caller_id_mode is not None, timeout=5)
             sim.play_call(SimCall(caller=CallerID(format="text", number="+8014190110", name="X",

@@ -102,7 +102,7 @@ def test_log_never_sends_control_characters_to_the_terminal(
 
 
 def test_log_aligns_japanese_names(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    from callerid.commands._terminal import width
+    from callerid.terminal import width
 
     path = tmp_path / "ja.db"
     with Store(path) as store:

@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 
 from callerid.model import CallerID
-from callerid.modem.driver import open_serial
 from callerid.modem.events import CallEnded, CallerIDReceived, ModemStatus, Ring
 from callerid.modem.link import ModemLink
+from callerid.modem.probe import open_serial
 from callerid.modem.profiles import get_profile
 from callerid.modem.sim import SimCall, SimulatedModem
 from callerid.modem.voice import enter_voice, leave_voice, receive

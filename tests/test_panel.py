@@ -7,14 +7,15 @@ from dataclasses import replace
 
 import pytest
 from alert_helpers import FAST_PANEL, record, wait_until
+from gpiozero import LED
 from gpiozero.pins.mock import MockFactory
 
 from callerid.alert import AlertSink
 from callerid.alert.panel import PATTERNS, PanelAlerts, choose_pin_factory
-from callerid.model import VERDICT_CODES, CallRecord
+from callerid.model import VERDICT_CODES, Action, CallRecord
 
 RED, AMBER, GREEN, BUZZER, BUTTON = 17, 27, 22, 23, 24
-SHOWN = frozenset({"panel"})
+SHOWN = frozenset({Action.PANEL})
 
 
 @pytest.fixture
@@ -24,11 +25,11 @@ def factory() -> MockFactory:
 
 @pytest.fixture
 def panel(factory: MockFactory):  # noqa: ANN201
-    calls: dict[str, list] = {"block": [], "ack": []}
+    calls: dict[str, list] = {"hold": [], "press": []}
     p = PanelAlerts(
         FAST_PANEL,
-        on_block_last=lambda r: calls["block"].append(r),
-        on_acknowledge=lambda r: calls["ack"].append(r),
+        on_hold=lambda: calls["hold"].append(time.monotonic()),
+        on_press=lambda: calls["press"].append(time.monotonic()),
         pin_factory=factory,
         patterns={"allowlisted": replace(PATTERNS["allowlisted"], hold=0.3)},
     )
@@ -145,7 +146,7 @@ def test_flagged_light_stays_until_acknowledged(panel: PanelAlerts, factory: Moc
     assert len(factory.pin(RED).states) >= 3  # still blinking long after the call ended
     assert len(factory.pin(BUZZER).states) == 1  # but the buzzer stopped with the call
     assert panel.latched is call
-    panel.acknowledge()
+    panel.acknowledge(call)
     time.sleep(0.05)
     _clear(factory)
     time.sleep(0.8)
@@ -172,7 +173,7 @@ def test_newest_flagged_call_replaces_the_light(panel: PanelAlerts, factory: Moc
     _show(panel, factory, withheld, 0.8)
     assert factory.pin(RED).state is False and len(factory.pin(RED).states) <= 2
     assert len(factory.pin(AMBER).states) >= 2
-    assert panel.latched is withheld and panel.last_flagged is withheld
+    assert panel.latched is withheld
 
 
 def test_family_call_does_not_clear_a_waiting_warning(panel: PanelAlerts, factory: MockFactory) -> None:
@@ -181,7 +182,7 @@ def test_family_call_does_not_clear_a_waiting_warning(panel: PanelAlerts, factor
     panel.ended(police)
     _show(panel, factory, record("allowlisted"), 0.6)
     assert len(_on_times(factory, RED)) >= 1
-    assert panel.latched is police and panel.last_flagged is police
+    assert panel.latched is police
 
 
 # -- the button -------------------------------------------------------------------------------------
@@ -194,12 +195,20 @@ def _press(factory: MockFactory, seconds: float) -> None:
     button.drive_high()
 
 
-def test_short_press_acknowledges_and_silences(panel: PanelAlerts, factory: MockFactory) -> None:
+def test_short_press_only_reports_a_press(panel: PanelAlerts, factory: MockFactory) -> None:
+    """The panel does not decide what a press means: the appliance does, and tells every sink."""
     call = record("police-lookalike", "+12025550110")
     _show(panel, factory, call, 0.2)
     _press(factory, 0.05)
-    assert panel.calls["ack"] == [call]  # type: ignore[attr-defined]
-    assert panel.calls["block"] == []  # type: ignore[attr-defined]
+    assert len(panel.calls["press"]) == 1  # type: ignore[attr-defined]
+    assert panel.calls["hold"] == []  # type: ignore[attr-defined]
+    assert panel.latched is call  # nothing cleared until the appliance says "acknowledged"
+
+
+def test_acknowledge_clears_the_lights_and_the_buzzer(panel: PanelAlerts, factory: MockFactory) -> None:
+    call = record("police-lookalike", "+12025550110")
+    _show(panel, factory, call, 0.2)
+    panel.acknowledge(call)
     assert panel.latched is None
     assert factory.pin(BUZZER).state is False
     time.sleep(0.1)
@@ -209,77 +218,84 @@ def test_short_press_acknowledges_and_silences(panel: PanelAlerts, factory: Mock
     assert "buzzer=off" in panel.render_text() and "red=off" in panel.render_text()
 
 
-def test_long_press_blocks_the_last_flagged_caller(panel: PanelAlerts, factory: MockFactory) -> None:
+def test_acknowledge_with_no_waiting_warning_still_clears(panel: PanelAlerts, factory: MockFactory) -> None:
+    _show(panel, factory, record("withheld", None, absence="P"), 0.1)
+    panel.acknowledge(None)
+    time.sleep(0.05)
+    _clear(factory)
+    time.sleep(0.5)
+    assert len(factory.pin(AMBER).states) == 1 and factory.pin(AMBER).state is False
+
+
+def test_long_press_only_reports_a_hold(panel: PanelAlerts, factory: MockFactory) -> None:
     fraud = record("police-lookalike", "+12025550110", "+1 202-555-0110")
     _show(panel, factory, fraud, 0.1)
-    panel.ended(fraud)
-    _show(panel, factory, record("ordinary", "0355559999"), 0.05)  # an ordinary call afterwards
     _press(factory, 0.5)  # hold_time 0.3 s in this test
-    assert panel.calls["block"] == [fraud]  # type: ignore[attr-defined]
-    assert panel.calls["ack"] == []  # the release after a hold is not also a short press
+    assert len(panel.calls["hold"]) == 1  # type: ignore[attr-defined]
+    assert panel.calls["press"] == []  # the release after a hold is not also a short press
+    assert panel.latched is fraud
+
+
+def test_blocked_shows_red_steady(panel: PanelAlerts, factory: MockFactory) -> None:
+    fraud = record("police-lookalike", "+12025550110", "+1 202-555-0110")
+    _show(panel, factory, fraud, 0.1)
+    panel.blocked(fraud)
     assert factory.pin(RED).state is True and "red=blocked" in panel.render_text()
     assert panel.latched is None
 
 
-@pytest.mark.parametrize(
-    "last",
-    [None, record("withheld", None, absence="P"), record("blocklisted", "0355550000")],
-    ids=["nothing-yet", "no-number", "already-blocked"],
-)
-def test_long_press_with_nothing_to_block(last: CallRecord | None, panel: PanelAlerts,
-                                          factory: MockFactory) -> None:
-    if last is not None:
-        _show(panel, factory, last, 0.05)
-        panel.acknowledge()
+def test_nothing_to_block_flashes_amber_three_times(panel: PanelAlerts, factory: MockFactory) -> None:
     _clear(factory)
-    _press(factory, 0.5)
-    assert panel.calls["block"] == []  # type: ignore[attr-defined]
+    panel.blocked(None)
     time.sleep(0.8)
     assert len(factory.pin(AMBER).states) >= 6  # three quick amber flashes: "nothing to block"
+    assert factory.pin(RED).state is False
 
 
-def test_callbacks_without_arguments_work_too(factory: MockFactory) -> None:
-    """INTERFACES.md's form: on_block_last() takes nothing (the appliance knows the last flagged call)."""
+def test_press_then_hold_report_in_order(factory: MockFactory) -> None:
     hits: list[str] = []
-    panel = PanelAlerts(FAST_PANEL, on_block_last=lambda: hits.append("block"),
-                        on_acknowledge=lambda: hits.append("ack"), pin_factory=factory)
+    panel = PanelAlerts(FAST_PANEL, on_hold=lambda: hits.append("hold"),
+                        on_press=lambda: hits.append("press"), pin_factory=factory)
     panel.start()
     panel.incoming(record("police-number", "0335814321"), SHOWN)
     _press(factory, 0.05)
     _press(factory, 0.5)
     panel.close()
-    assert hits == ["ack", "block"]
-
-
-def test_block_callback_through_a_real_store(tmp_path, factory: MockFactory) -> None:  # noqa: ANN001
-    store_module = pytest.importorskip("callerid.store")
-    store = store_module.Store(tmp_path / "calls.db")
-    def block(r: CallRecord) -> None:
-        store.add_list_entry("block", r.caller.number, "panel button")
-
-    panel = PanelAlerts(FAST_PANEL, pin_factory=factory, on_block_last=block)
-    panel.start()
-    panel.incoming(record("police-lookalike", "+12025550110"), SHOWN)
-    _press(factory, 0.5)
-    panel.close()
-    entries = store.list_entries("block")
-    store.close()
-    assert [e.label for e in entries] == ["panel button"]
-    assert "12025550110" in entries[0].pattern
+    assert hits == ["press", "hold"]
 
 
 def test_a_failing_callback_does_not_break_the_button(factory: MockFactory) -> None:
-    def boom(_record: CallRecord) -> None:
-        raise RuntimeError("store is locked")
+    def boom() -> None:
+        raise RuntimeError("the appliance is gone")
 
-    panel = PanelAlerts(FAST_PANEL, on_acknowledge=boom, on_block_last=boom, pin_factory=factory)
+    panel = PanelAlerts(FAST_PANEL, on_press=boom, on_hold=boom, pin_factory=factory)
     panel.start()
     panel.incoming(record("police-number"), SHOWN)
     _press(factory, 0.05)
     _press(factory, 0.5)
+    _press(factory, 0.05)
     panel.incoming(record("withheld", None, absence="P"), SHOWN)
     assert panel.latched is not None
     panel.close()
+
+
+def test_incoming_reports_whether_the_panel_showed_the_call(panel: PanelAlerts, factory: MockFactory) -> None:
+    assert panel.incoming(record("police-number"), SHOWN) == SHOWN
+    assert panel.incoming(record("ordinary"), SHOWN) == frozenset()  # nothing to show
+    assert panel.incoming(record("police-number"), frozenset()) == frozenset()  # not asked
+
+
+def test_a_panel_without_the_patterns_led_starts_nothing(factory: MockFactory) -> None:
+    blocker = LED(RED, pin_factory=factory)  # another program holds GPIO17
+    panel = PanelAlerts(FAST_PANEL, pin_factory=factory)
+    panel.start()
+    try:
+        assert "red" not in panel.leds
+        assert panel.incoming(record("police-number"), SHOWN) == frozenset()
+        assert panel.incoming(record("withheld", None, absence="P"), SHOWN) == SHOWN
+    finally:
+        panel.close()
+        blocker.close()
 
 
 # -- drawing, pins, contract -------------------------------------------------------------------------
@@ -310,8 +326,6 @@ def test_missing_buzzer_and_button_are_fine(factory: MockFactory) -> None:
 
 
 def test_a_pin_that_cannot_be_opened_is_skipped(factory: MockFactory) -> None:
-    from gpiozero import LED
-
     squatter = LED(RED, pin_factory=factory)  # another program holds GPIO17
     panel = PanelAlerts(FAST_PANEL, pin_factory=factory)
     panel.start()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from callerid.model import ListEntry
-from callerid.screen.lists import FamilyLists, normalise_pattern, read_csv, write_csv
+from callerid.screen.lists import FamilyLists, normalise_pattern
 
 
 def allow(*patterns: str, label: str = "") -> list[ListEntry]:
@@ -146,44 +146,6 @@ def test_many_entries_match_quickly_and_correctly() -> None:
 
 
 # --------------------------------------------------------------------------- CSV
-
-
-def test_csv_round_trip() -> None:
-    entries = [
-        ListEntry("allow", "+81312345678", "孫の太郎"),
-        ListEntry("block", "+8133581*", 'Sales, "urgent"'),
-        ListEntry("block", "+8014190110", ""),
-    ]
-    text = write_csv(entries)
-    assert text.splitlines()[0] == "kind,pattern,label"
-    assert read_csv(text) == entries
-    assert write_csv(read_csv(text)) == text
-
-
-def test_read_csv_normalises_and_accepts_what_people_write() -> None:
-    text = (
-        "\ufeff# exported by hand\nallow,03-1234-5678,Taro\n\nBLOCK, 0120-* ,sales\nblock,+1 875 555 0110\n"
-    )
-    assert read_csv(text) == [
-        ListEntry("allow", "+81312345678", "Taro"),
-        ListEntry("block", "+81120*", "sales"),
-        ListEntry("block", "+18755550110", ""),
-    ]
-
-
-@pytest.mark.parametrize(
-    ("text", "message"),
-    [
-        ("kind,pattern,label\nallow,03-1234-5678\nmaybe,0312345678,x\n", "line 3: the first column"),
-        ("allow,,x\n", "line 1: no number"),
-        ("allow\n", "line 1: no number"),
-        ("block,03-*-1,x\n", "line 1: '\\*' may only end"),
-        ("block,0312345678,a,b\n", "line 1: 4 columns"),
-    ],
-)
-def test_bad_csv_lines_are_named(text: str, message: str) -> None:
-    with pytest.raises(ValueError, match=message):
-        read_csv(text)
 
 
 def test_an_international_prefix_with_one_digit_is_refused_not_turned_into_a_pattern() -> None:

@@ -435,7 +435,7 @@ def test_a_blocked_call_is_silenced_by_the_button(tmp_path: Path) -> None:
     speech.incoming(call, frozenset({"block", "warn-household"}))
     speech.ended(call)
     assert wait_until(lambda: events.of("started"), 5)
-    speech.silence()
+    speech.acknowledge(None)
     assert wait_until(lambda: events.of("finished"), 3)
     assert events.of("finished")[0].detail == "interrupted"
     speech.close()

@@ -7,9 +7,10 @@ caution, a short steady green for an allowlisted caller). The last flagged call'
 light stays until someone presses the button, like an answering machine's
 message light, so a call missed while out of the room is still noticed.
 
-The button: a short press acknowledges (lights off, buzzer and speech silenced);
-holding it for `long_press_seconds` puts the last flagged caller on the block
-list (the appliance does the storing, through `on_block_last`).
+The button only reports: a short press calls `on_press`, holding it for
+`long_press_seconds` calls `on_hold`. The appliance decides what they mean (acknowledge the
+warning; put the last flagged caller on the block list) and tells every sink, this panel
+included, through `acknowledge()` and `blocked()`.
 
 gpiozero drives the pins: the Pi's own pin factory on a Pi, and gpiozero's
 MockFactory anywhere else, so the same code runs in the demo and the tests.
@@ -18,7 +19,6 @@ MockFactory anywhere else, so the same code runs in the demo and the tests.
 
 from __future__ import annotations
 
-import inspect
 import logging
 import threading
 import time
@@ -27,11 +27,14 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from callerid.alert import NOTHING_STARTED
 from callerid.model import Action, CallRecord, VerdictCode
+from callerid.terminal import clip, printable
 
 log = logging.getLogger("callerid.alert.panel")
 
 COLOURS = ("red", "amber", "green")
+SHOWN = frozenset({Action.PANEL})
 
 
 class PanelSettings(Protocol):
@@ -130,8 +133,8 @@ class PanelAlerts:
         self,
         config: PanelSettings | Any,
         *,
-        on_block_last: Callable[..., None] | None = None,
-        on_acknowledge: Callable[..., None] | None = None,
+        on_press: Callable[[], None] | None = None,
+        on_hold: Callable[[], None] | None = None,
         pin_factory: Any = None,
         patterns: Mapping[str, LightPattern] | None = None,
     ) -> None:
@@ -145,8 +148,8 @@ class PanelAlerts:
             "buzzer": getattr(config, "buzzer", 23),
             "button": getattr(config, "button", 24),
         }
-        self._on_block_last = on_block_last
-        self._on_acknowledge = on_acknowledge
+        self._on_press = on_press
+        self._on_hold = on_hold
         self._factory_arg = pin_factory
         self.factory: Any = None
         self.leds: dict[str, Any] = {}
@@ -156,7 +159,6 @@ class PanelAlerts:
         self._shown: dict[str, str] = dict.fromkeys(COLOURS, "off")
         self._buzz_until = 0.0
         self._latched: CallRecord | None = None
-        self._last_flagged: CallRecord | None = None
         self._current: CallRecord | None = None
         self._green_timer: threading.Timer | None = None
         self._feedback_timer: threading.Timer | None = None
@@ -187,20 +189,21 @@ class PanelAlerts:
                     self.button.when_released = self._button_released
                     self.button.when_pressed = self._button_pressed
 
-    def incoming(self, record: CallRecord, actions: frozenset[Action]) -> None:
-        """Show the call's pattern when the policy asks for the panel; never blocks."""
+    def incoming(self, record: CallRecord, actions: frozenset[Action]) -> frozenset[Action]:
+        """Show the call's pattern when the policy asks for the panel; never blocks.
+
+        Started (returns {panel}) when the pattern's LED is there to show it.
+        """
         if not self.enabled:
-            return
+            return NOTHING_STARTED
         self.start()
         code = record.verdict.verdict
         pattern = self.patterns.get(code)
         with self._lock:
             self._current = record
             self._stop_buzzer()
-            if record.verdict.flagged:
-                self._last_flagged = record
             if Action.PANEL not in actions or pattern is None:
-                return
+                return NOTHING_STARTED
             if pattern.latch:
                 self._latched = record
                 for colour in ("red", "amber"):  # the panel shows the LAST flagged call
@@ -208,13 +211,14 @@ class PanelAlerts:
                         self._set(colour, "off")
             self._show(pattern)
             self._beep(pattern)
+            return SHOWN if pattern.colour in self.leds else NOTHING_STARTED
 
     def ring(self, record: CallRecord) -> None:
         """Another ring: sound the buzzer again while the warning is not acknowledged."""
         with self._lock:
-            if self._current is None or not _same_call(self._current, record):
+            if self._current is None or self._current.key != record.key:
                 return
-            if self._latched is not None and _same_call(self._latched, record):
+            if self._latched is not None and self._latched.key == record.key:
                 pattern = self.patterns.get(record.verdict.verdict)
                 if pattern is not None:
                     self._beep(pattern)
@@ -222,7 +226,7 @@ class PanelAlerts:
     def ended(self, record: CallRecord) -> None:
         """The call stopped ringing: the buzzer stops; a flagged call's light stays."""
         with self._lock:
-            if self._current is not None and _same_call(self._current, record):
+            if self._current is not None and self._current.key == record.key:
                 self._current = None
                 self._stop_buzzer()
 
@@ -241,69 +245,48 @@ class PanelAlerts:
                 except Exception:
                     log.exception("could not close %r", device)
 
-    # -- the button ----------------------------------------------------------------------------
+    # -- what the household did (the appliance decides, every sink is told) -------------------
 
-    def acknowledge(self) -> None:
-        """What a short press does: lights and buzzer off, then tell the appliance (speech stops)."""
+    def acknowledge(self, record: CallRecord | None) -> None:
+        """A short press was taken as "seen": lights and buzzer off, one green flash."""
         with self._lock:
-            record = self._latched or self._current
             self._latched = None
             self._stop_buzzer()
             for colour in COLOURS:
                 self._set(colour, "off")
             self._flash_green()
-        _call(self._on_acknowledge, record, "acknowledge")
 
-    def block_last(self) -> bool:
-        """What a long press does: block the last flagged caller. True when the callback was called."""
+    def blocked(self, record: CallRecord | None) -> None:
+        """The hold's outcome: red steady for a moment when `record` was blocked, else three amber
+        flashes ("nothing to block")."""
         with self._lock:
-            record = self._last_flagged
-            reason = None
             if record is None:
-                reason = "no flagged call yet"
-            elif not record.caller.number:
-                reason = "the last flagged caller sent no number"
-            elif record.verdict.verdict == VerdictCode.BLOCKLISTED:
-                reason = "the last flagged caller is already on the block list"
-            if reason is not None:
-                log.info("hold-to-block: nothing to block (%s)", reason)
                 self._show_nothing_to_block()
-                return False
+                return
             self._latched = None
             self._stop_buzzer()
             self._set("amber", "off")
             self._show_blocked()
-        log.info("hold-to-block: blocking %s", record.caller.number)
-        _call(self._on_block_last, record, "block the last caller")
-        return True
-
-    @property
-    def last_flagged(self) -> CallRecord | None:
-        return self._last_flagged
 
     @property
     def latched(self) -> CallRecord | None:
         """The flagged call whose light is still on (None once acknowledged)."""
         return self._latched
 
+    # -- the button: it only reports ------------------------------------------------------------
+
     def _button_pressed(self) -> None:
         self._held = False
 
     def _button_held(self) -> None:
         self._held = True
-        try:
-            self.block_last()
-        except Exception:
-            log.exception("long press failed")
+        _report(self._on_hold, "hold")
 
     def _button_released(self) -> None:
-        if self._held:  # the long press already acted
+        if self._held:  # the long press already reported
             self._held = False
             return
-        try:
-            self.acknowledge()
-        except Exception:
-            log.exception("button press failed")
+        _report(self._on_press, "press")
 
     # -- drawing -------------------------------------------------------------------------------
 
@@ -317,7 +300,7 @@ class PanelAlerts:
             if latched is not None:
                 number = latched.caller.number
                 shown = (latched.verdict.display or number) if number else _absence(latched)
-                text += f" | unacknowledged: {latched.verdict.verdict} {_printable(shown)}"
+                text += f" | unacknowledged: {latched.verdict.verdict} {clip(printable(shown), 32)}"
             if self._opened and self.factory is not None and is_mock(self.factory):
                 text += " | mock pins"
             press = f"press=acknowledge, hold {self.long_press_seconds:g}s=block last flagged"
@@ -411,41 +394,19 @@ class PanelAlerts:
         self._feedback_timer.start()
 
 
-def _same_call(a: CallRecord, b: CallRecord) -> bool:
-    def key(r: CallRecord) -> tuple[str, str | None, str | None]:
-        return (r.received_at, r.caller.number, r.caller.absence)
-
-    return key(a) == key(b)
-
-
 def _absence(record: CallRecord) -> str:
     """A call without a number: the absence code the line sent (the verdict already names it)."""
     return f"({record.caller.absence})" if record.caller.absence else "(no number)"
 
 
-def _printable(text: str) -> str:
-    """The caller controls the number field: keep the terminal line one safe line."""
-    return "".join(ch if ch.isprintable() else "?" for ch in text)[:32]
-
-
-def _call(callback: Callable[..., None] | None, record: CallRecord | None, what: str) -> None:
-    """Call with the record when the callback takes one argument, else with none (INTERFACES.md)."""
+def _report(callback: Callable[[], None] | None, what: str) -> None:
+    """Tell the appliance about the button (from gpiozero's thread); a failure never kills the button."""
     if callback is None:
         return
     try:
-        try:
-            inspect.signature(callback).bind(record)
-            takes_record = True
-        except TypeError:
-            takes_record = False
-        except ValueError:  # no signature (a builtin): assume the simple form
-            takes_record = False
-        if takes_record:
-            callback(record)
-        else:
-            callback()
+        callback()
     except Exception:
-        log.exception("%s callback failed", what)
+        log.exception("button %s: the callback failed", what)
 
 
 __all__ = ["PATTERNS", "LightPattern", "PanelAlerts", "choose_pin_factory", "is_mock"]

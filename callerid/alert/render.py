@@ -157,6 +157,10 @@ class Renderer:
         spec = ("+" if number.plus else "") + "-".join(number.groups)
         return self._request("number", lang, spec, f"number-{number.digits}", priority)
 
+    def voice_missing(self, lang: str) -> bool:
+        """True once a look-up found no engine for `lang` (never looks one up itself: no waiting)."""
+        return lang in self._engines and self._engines[lang] is None
+
     def engine(self, lang: str) -> SpeechEngine | None:
         """The engine for a language (looked up once; a missing one is reported once)."""
         if lang not in self._engines:

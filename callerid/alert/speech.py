@@ -21,6 +21,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
+from callerid.alert import NOTHING_STARTED
 from callerid.alert.engines import SpeechEngine
 from callerid.alert.player import PlaybackEvent, Player, PlayJob
 from callerid.alert.render import PRERENDER, URGENT, Renderer, RenderSettings, Ticket
@@ -28,6 +29,8 @@ from callerid.alert.warnings import LANGUAGES, clip_texts, spoken_number
 from callerid.model import VERDICT_CODES, Action, CallRecord
 
 log = logging.getLogger("callerid.alert.speech")
+
+SPOKEN = frozenset({Action.WARN_HOUSEHOLD})
 
 
 class SpeechSettings(Protocol):
@@ -47,12 +50,6 @@ def default_cache_dir() -> str:
         return os.path.join(os.environ["CACHE_DIRECTORY"].split(":")[0], "speech")
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
     return os.path.join(base, "callerid", "speech")
-
-
-def call_key(record: CallRecord) -> str:
-    """Identifies one call across incoming/ring/ended (the record gains an id after it is stored)."""
-    caller = record.caller
-    return f"{record.received_at}|{caller.number or ''}|{caller.absence or ''}"
 
 
 class SpeechAlerts:
@@ -103,16 +100,19 @@ class SpeechAlerts:
         tickets = list({id(t): t for t in tickets}.values())
         self._prerendered = tickets
 
-    def incoming(self, record: CallRecord, actions: frozenset[Action]) -> None:
-        """Speak the warning if the policy asks for it; a new call always silences the previous one."""
+    def incoming(self, record: CallRecord, actions: frozenset[Action]) -> frozenset[Action]:
+        """Speak the warning if the policy asks for it; a new call always silences the previous one.
+
+        Started (returns {warn-household}) unless there is no voice for the language (the panel
+        and the log then carry the warning alone).
+        """
         if not self.enabled:
-            return
+            return NOTHING_STARTED
         if not self._started:
             self.start()
-        key = call_key(record)
         if Action.WARN_HOUSEHOLD not in actions:
             self.player.stop()
-            return
+            return NOTHING_STARTED
         code = record.verdict.verdict
         blocked = Action.BLOCK in actions  # hung up at once: say what was stopped, once, to the end
         warning = self.renderer.warning(code, self.language, URGENT, blocked=blocked)
@@ -120,15 +120,17 @@ class SpeechAlerts:
         number = spoken_number(record.verdict.display or record.caller.number)
         if number is not None and record.caller.number:
             parts.append(("number", self.renderer.number(number, self.language, URGENT)))
-        self.player.play(PlayJob(call=key, parts=parts, repeat=self.repeat and not blocked,
+        self.player.play(PlayJob(call=record.key, parts=parts, repeat=self.repeat and not blocked,
                                  finish_on_end=blocked))
         log.info("warning (%s, %s): %s%s", code, self.language, warning.text,
                  f" {number.words(self.language)}" if len(parts) > 1 and number else "")
+        # With no voice for the language the parts are skipped (said once in the log): not started.
+        return NOTHING_STARTED if self.renderer.voice_missing(self.language) else SPOKEN
 
     def ring(self, record: CallRecord) -> None:
         """The phone rang again: say the warning once more (when `repeat` is on)."""
         if self.enabled and self.repeat:
-            self.player.again(call_key(record))
+            self.player.again(record.key)
 
     def ended(self, record: CallRecord) -> None:
         """Answered or stopped ringing: stop speaking about this call.
@@ -136,11 +138,16 @@ class SpeechAlerts:
         A call the appliance hung up ("block") also ends at once, but nobody is on the line:
         its "hung up automatically" warning plays to the end instead (the button still silences it).
         """
-        self.player.end(call_key(record))
+        self.player.end(record.key)
 
-    def silence(self, record: CallRecord | None = None) -> None:
-        """The panel button's acknowledge: stop whatever warning is playing."""
-        self.player.stop(call_key(record) if record is not None else None)
+    def acknowledge(self, record: CallRecord | None) -> None:
+        """The button was pressed: the household heard enough. Stop whatever warning plays."""
+        self.player.stop()
+
+    def blocked(self, record: CallRecord | None) -> None:
+        """The button was held and the caller blocked: the household is dealing with it; be quiet."""
+        if record is not None:
+            self.player.stop()
 
     def close(self) -> None:
         self.player.close()
@@ -199,4 +206,4 @@ def _clamp(value: float, low: float, high: float, name: str) -> float:
     return min(max(value, low), high)
 
 
-__all__ = ["PlaybackEvent", "SpeechAlerts", "call_key", "default_cache_dir"]
+__all__ = ["PlaybackEvent", "SpeechAlerts", "default_cache_dir"]

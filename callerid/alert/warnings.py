@@ -86,6 +86,15 @@ BLOCKED_WARNINGS: dict[str, tuple[str, str]] = {
     ),
 }
 
+#: What a caller hears when the policy answers a call to warn them ("warn-caller"; the municipal
+#: call-warning recorders' approach: the announcement alone drives many fraud callers away).
+CALLER_WARNINGS: dict[str, str] = {
+    "ja": "こちらは、特殊詐欺対策の自動応答です。"
+          "この電話は、家族が確認してから、こちらから折り返します。失礼します。",
+    "en": "This is an automatic answer against phone fraud. The family will check this call and "
+          "call back if needed. Goodbye.",
+}
+
 #: Digit words as said in phone numbers: long ニー and ゴー, ヨン/ナナ/キュー (never し/しち/く).
 DIGITS_JA = ("ゼロ", "イチ", "ニー", "サン", "ヨン", "ゴー", "ロク", "ナナ", "ハチ", "キュー")
 DIGITS_EN = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
@@ -216,6 +225,7 @@ def clip_texts(lang: str) -> dict[str, str]:
 
 __all__ = [
     "BLOCKED_WARNINGS",
+    "CALLER_WARNINGS",
     "LANGUAGES",
     "WARNINGS",
     "SpokenNumber",

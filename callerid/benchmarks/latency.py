@@ -28,12 +28,11 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from callerid.alert.speech import SpeechAlerts, call_key
-from callerid.appliance import ApplianceHooks
+from callerid.alert.speech import SpeechAlerts
+from callerid.appliance import ApplianceHooks, build_runtime
 from callerid.config import Config, ModemConfig, PanelConfig, SpeechConfig, WebConfig
 from callerid.model import Action, CallerID
 from callerid.modem.sim import SimCall, SimulatedModem
-from callerid.runtime import build_runtime
 
 NULL_PLAYER = ["sh", "-c", 'exec cat "$0" >/dev/null']
 
@@ -104,7 +103,7 @@ def _measure_calls(tmp: Path, count: int) -> list[Sample]:
                 sim.play_call(SimCall(caller=caller, rings=1, cid_delay=0.5)).wait(10)
                 record, timings = handled.get(timeout=10)
                 written = sim.written[number]
-                key = call_key(record)
+                key = record.key
                 warning_at = _wait_for(lambda key=key: started.get(key), 2.0)
                 hangup_at = None
                 if Action.BLOCK in record.actions:

@@ -15,7 +15,8 @@ import time
 from pathlib import Path
 
 from callerid.model import Action, Advice, CallerID, CallRecord, Reason, ReasonCode, Verdict, VerdictCode
-from callerid.store import _INSERT_CALL, Store, _call_row
+from callerid.store import Store
+from callerid.store.rows import INSERT_CALL, call_row
 
 
 def _percentile(values: list[float], q: float) -> float:
@@ -64,8 +65,8 @@ def run(args: argparse.Namespace) -> int:
         with Store(path, durable=False) as store:
             for start in range(0, rows, 1000):
                 with store._write() as conn:  # bulk fill: one transaction per thousand
-                    batch = [_call_row(_record(i)) for i in range(start, start + 1000)]
-                    conn.executemany(_INSERT_CALL, batch)
+                    batch = [call_row(_record(i)) for i in range(start, start + 1000)]
+                    conn.executemany(INSERT_CALL, batch)
         with Store(path) as store:
             print(f"website queries on {rows} calls (median of 20):")
             queries = {

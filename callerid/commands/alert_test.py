@@ -90,7 +90,7 @@ def run(args: argparse.Namespace) -> int:
             if panel is not None:
                 time.sleep(max(0.0, args.seconds - (time.monotonic() - started)))
                 panel.ended(record)
-                panel.acknowledge()
+                panel.acknowledge(record)
         for code in BLOCKED_SAMPLES:  # said instead when the policy hangs the call up
             ticket = speech.renderer.warning(code, speech.language, blocked=True)
             path = ticket.wait(RENDER_WAIT)
@@ -141,7 +141,7 @@ def _show_lights(panel: object, code: str, seconds: float) -> None:
     print(f"  {'':24} panel: {panel.render_text()}")  # type: ignore[attr-defined]
     time.sleep(seconds)
     panel.ended(record)  # type: ignore[attr-defined]
-    panel.acknowledge()  # type: ignore[attr-defined]
+    panel.acknowledge(record)  # type: ignore[attr-defined]
 
 #: The absence code that produces each no-number verdict.
 _SAMPLE_ABSENCE = {
@@ -161,4 +161,5 @@ def _record(code: str):  # noqa: ANN202 - CallRecord
         action=ADVICE_BY_VERDICT[code],
     )
     caller = CallerID(format="text", number=number, absence=absence)
-    return CallRecord(received_at=f"alert-test {code}", caller=caller, verdict=verdict)
+    return CallRecord(received_at=f"alert-test {code}", caller=caller, verdict=verdict,
+                      key=f"alert-test-{code}")

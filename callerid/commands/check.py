@@ -12,19 +12,18 @@ from __future__ import annotations
 import argparse
 import io
 import sys
-import unicodedata
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from callerid.cli import CommandError
 from callerid.commands._common import load_config_or_fail
-from callerid.commands._terminal import clip, json_line
-from callerid.commands._terminal import width as _width
 from callerid.config import ConfigError, screen_config
 from callerid.screen.engine import screen_display
 from callerid.screen.lists import FamilyLists
 from callerid.store import Store
+from callerid.terminal import clip, json_line, printable
+from callerid.terminal import width as _width
 
 if TYPE_CHECKING:
     from callerid.model import Verdict
@@ -139,14 +138,8 @@ def _lines(name: str) -> Iterator[str]:
 # The table
 
 
-def _printable(text: str) -> str:
-    """No control characters (a hostile file must not drive the terminal), whitespace folded."""
-    cleaned = "".join("\ufffd" if unicodedata.category(ch) in ("Cc", "Cf") else ch for ch in text)
-    return " ".join(cleaned.split())
-
-
 def _fit(text: str, width: int) -> str:
-    return clip(_printable(text), width)
+    return clip(printable(text), width)
 
 
 def _pad(text: str, width: int) -> str:
@@ -167,7 +160,7 @@ def render_table(verdicts: list[Verdict], lang: str = "en") -> str:
                 str(v.risk),
                 v.action,
                 _fit(v.display, INPUT_WIDTH),
-                _printable(reason),
+                printable(reason),
             )
         )
     widths = [max(_width(row[i]) for row in (header, *rows)) for i in range(len(header) - 1)]

@@ -19,18 +19,17 @@ import time
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
-from callerid.appliance import ApplianceHooks
+from callerid.appliance import ApplianceHooks, Runtime, build_runtime
 from callerid.cli import CommandError
 from callerid.commands._common import load_config_or_fail
 from callerid.model import CallerID, ListKind
+from callerid.modem.driver import RING_GAP_SECONDS
 from callerid.modem.number_display import CAR_MAX_INTERVAL
 from callerid.modem.sim import SimCall, SimulatedModem
-from callerid.runtime import build_runtime
-from callerid.terminal_view import TerminalView, printable
+from callerid.terminal_view import TerminalView, fit
 
 if TYPE_CHECKING:
     from callerid.config import Config
-    from callerid.runtime import Runtime
 
 #: Japanese normal ringing: 1 s on, 2 s off.
 RING_PERIOD = 3.0
@@ -96,29 +95,25 @@ def run(args: argparse.Namespace) -> int:
         handled.append(1)
         done.set()
 
-    view = TerminalView(language="en")
     print("callerid demo: a simulated modem on a pseudo-terminal, the real appliance behind it.\n")
     with SimulatedModem("conexant", time_scale=1.0 / args.speed) as modem:
         runtime = build_runtime(
-            config, port=modem.port, db_path=str(db), extra_sinks=[view], web=not args.no_web,
-            hooks=ApplianceHooks(on_call=on_call), ring_gap_seconds=7.0 / args.speed,
+            config, port=modem.port, db_path=str(db), web=not args.no_web,
+            hooks=ApplianceHooks(on_call=on_call), ring_gap_seconds=RING_GAP_SECONDS / args.speed,
             driver_options={"car_max_interval": CAR_MAX_INTERVAL / args.speed},
         )
         for kind, pattern, label in FAMILY_LISTS:
             runtime.store.add_list_entry(kind, pattern, label)
         runtime.appliance.reload_lists()
-        panel = _find_panel(runtime)
-        if panel is not None:
-            view._panel_line = panel.render_text
-        worker = threading.Thread(target=runtime.appliance.run, name="appliance", daemon=True)
-        runtime.appliance.start()
-        worker.start()
+        panel_line = runtime.panel.render_text if runtime.panel is not None else None
+        runtime.add_sink(TerminalView(language="en", panel_line=panel_line))
+        runtime.start_in_thread()
         try:
-            if not _wait_ready(runtime, timeout=10.0):
+            if not runtime.wait_modem_ready(timeout=10.0):
                 print("the simulated modem did not come up; see the messages above", file=sys.stderr)
                 return 1
-            if runtime.web is not None:
-                print(f"Family website: {_web_url(runtime, args.port)}\n")
+            if runtime.web_url is not None:
+                print(f"Family website: {runtime.web_url}\n")
             for story, caller, mode in SCRIPT:
                 print(f"\n--- {story}")
                 done.clear()
@@ -129,8 +124,7 @@ def run(args: argparse.Namespace) -> int:
         except KeyboardInterrupt:
             print("\nstopped")
         finally:
-            runtime.appliance.stop()
-            worker.join(timeout=5)
+            runtime.stop()
             runtime.close()
             lock.close()
     return 0
@@ -212,41 +206,21 @@ def _demo_config(config: Config, args: argparse.Namespace) -> Config:
     )
 
 
-def _find_panel(runtime: Runtime) -> object | None:
-    for sink in getattr(runtime.appliance, "_sinks", []):
-        if hasattr(sink, "render_text"):
-            return sink
-    return None
-
-
-def _wait_ready(runtime: Runtime, timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if runtime.appliance.modem_state == "ready":
-            return True
-        time.sleep(0.05)
-    return False
-
-
-def _web_url(runtime: Runtime, port: int) -> str:
-    return getattr(runtime.web, "url", None) or f"http://127.0.0.1:{port}/"
-
-
 def _show_log(runtime: Runtime, db: Path) -> None:
     print(f"\n=== The call log (also: callerid log --db {db})")
     for record in reversed(runtime.store.calls(limit=50)):
         shown = record.caller.number or f"({record.caller.absence or '-'})"
-        print(f"  {record.received_at}  {printable(shown, 16):<16} {record.verdict.verdict:<17} "
+        print(f"  {record.received_at}  {fit(shown, 16):<16} {record.verdict.verdict:<17} "
               f"{', '.join(record.actions) or '-'}")
 
 
 def _linger(args: argparse.Namespace, runtime: Runtime) -> None:
-    if runtime.web is None:
+    url = runtime.web_url
+    if url is None:
         return
     linger = args.linger if args.linger is not None else (None if sys.stdin.isatty() else 0.0)
     if linger == 0:
         return
-    url = _web_url(runtime, args.port)
     if linger is None:
         print(f"\nThe family website stays up at {url} ; press Ctrl-C to end the demo.")
     else:

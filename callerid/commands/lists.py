@@ -12,11 +12,11 @@ import argparse
 import sys
 
 from callerid.cli import CommandError
-from callerid.commands._terminal import printable, table
 from callerid.commands.log import open_store
+from callerid.listcsv import read_csv, write_csv
 from callerid.model import ListKind
-from callerid.screen.lists import read_csv, write_csv
 from callerid.store import StoreError
+from callerid.terminal import printable, table
 
 ACTIONS = ("add", "remove", "show", "import", "export")
 
@@ -75,11 +75,11 @@ def _show(store, args: argparse.Namespace) -> int:  # noqa: ANN001
 
 
 def _import(store, args: argparse.Namespace) -> int:  # noqa: ANN001
-    text = _read(args.target)
-    try:
-        entries = read_csv(text, store.region)
-    except ValueError as exc:
-        raise CommandError(f"{args.target}: {exc}") from None
+    entries, errors = read_csv(_read(args.target), store.region)
+    if errors:  # all or nothing: a half-imported list is worse than none
+        others = len(errors) - 1
+        more = f" (and {others} more bad line{'s' if others > 1 else ''})" if others else ""
+        raise CommandError(f"{args.target}: {errors[0]}{more}; nothing was imported")
     mine = [e for e in entries if e.kind == args.kind]
     others = len(entries) - len(mine)
     try:

@@ -16,9 +16,9 @@ from typing import TYPE_CHECKING
 from callerid import calls_csv, household
 from callerid.cli import CommandError
 from callerid.commands._common import load_config_or_fail
-from callerid.commands._terminal import json_line, table
 from callerid.model import Absence
 from callerid.store import Store, StoreError
+from callerid.terminal import json_line, table
 
 if TYPE_CHECKING:
     from callerid.model import CallRecord

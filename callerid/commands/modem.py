@@ -13,7 +13,7 @@ import json
 from callerid.cli import CommandError, add_common_options
 from callerid.commands._common import load_config_or_fail
 from callerid.modem.discovery import find_ports
-from callerid.modem.driver import ModemError, probe
+from callerid.modem.probe import ModemError, probe
 from callerid.modem.profiles import PROFILES, country_code_for
 
 

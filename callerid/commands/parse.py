@@ -17,9 +17,9 @@ import time
 from typing import BinaryIO
 
 from callerid.cli import CommandError
-from callerid.commands._terminal import json_line
 from callerid.decode.stream import CallerIDStream
 from callerid.model import FORMATS
+from callerid.terminal import json_line
 
 CHUNK = 65536
 

@@ -8,10 +8,10 @@ import signal
 import sys
 
 from callerid import sdnotify
+from callerid.appliance import build_runtime
 from callerid.cli import CommandError
 from callerid.commands._common import load_config_or_fail
 from callerid.config import ConfigError
-from callerid.runtime import build_runtime
 from callerid.store import StoreError
 
 

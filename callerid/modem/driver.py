@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from callerid.decode.stream import CallerIDStream
-from callerid.model import CallerID
+from callerid.model import CallerID, ModemState
 from callerid.modem.audio import AudioError, wav_to_u8
 from callerid.modem.discovery import find_ports, usb_info
 from callerid.modem.events import CallEnded, CallerIDReceived, ModemEvent, ModemInfo, ModemStatus, Ring
@@ -32,28 +32,17 @@ from callerid.modem.link import LinkLost, ModemLink, Stopping
 from callerid.modem.number_display import CAPTURE_SECONDS, CAR_MAX_INTERVAL, CarDetector, decode_capture
 from callerid.modem.number_display import capture as capture_number_display
 from callerid.modem.number_display import enabled as number_display_enabled
+from callerid.modem.probe import ModemError, open_serial, probe
 from callerid.modem.profiles import GENERIC, ModemProfile, get_profile
 from callerid.modem.session import CALLER_ID_VALUES, initialise
 from callerid.modem.voice import VoiceError, enter_voice, leave_voice, play
 
 log = logging.getLogger(__name__)
 
-BAUD_RATE = 115200  # USB CDC modems ignore it; the pty does too
-
-
-class ModemError(Exception):
-    """A one-line reason the modem could not be reached or identified."""
-
-
-def open_serial(path: str, write_timeout: float):  # noqa: ANN201 - serial.Serial
-    """Open a modem port raw, 8N1, non-blocking, exclusively (ModemManager and friends stay out)."""
-    import serial
-
-    try:
-        return serial.Serial(path, baudrate=BAUD_RATE, timeout=0, write_timeout=write_timeout, exclusive=True)
-    except (serial.SerialException, OSError, ValueError) as exc:
-        reason = os.strerror(exc.errno) if getattr(exc, "errno", None) else str(exc)
-        raise LinkLost(f"cannot open {path}: {reason}") from exc
+#: Silence on the line (no ring, no caller ID) after which a call is over: Japanese ringing is
+#: 1 s on / 2 s off, North American 2 s on / 4 s off. The one rule for "the call is over": the
+#: appliance follows the driver's CallEnded and keeps no timer of its own.
+RING_GAP_SECONDS = 7.0
 
 
 class ModemDriver:
@@ -75,7 +64,7 @@ class ModemDriver:
         on_event: Callable[[ModemEvent], None],
         caller_id_mode: str = "text",
         command_timeout: float = 3.0,
-        ring_gap_seconds: float = 7.0,
+        ring_gap_seconds: float = RING_GAP_SECONDS,
         hangup_hold_seconds: float = 1.0,
         backoff_initial: float = 0.25,
         backoff_max: float = 5.0,
@@ -187,6 +176,8 @@ class ModemDriver:
     # ---- LinkListener (driver thread) -----------------------------------------------------
     def on_line(self, line: str, now: float) -> None:
         is_ring = line.upper() == "RING"
+        if self._last_activity is not None and now >= self._last_activity + self._ring_gap:
+            self._end_call(now)  # the gap passed while this line was on its way: that call is over
         if is_ring:
             self._last_activity = now
         self._emit_records(self._guard(self._stream.feed_line, line, now), now)
@@ -223,7 +214,7 @@ class ModemDriver:
             while not self._stop.is_set():
                 try:
                     if failing and not announced:
-                        self._status("recovering", f"reopening {self.port}")
+                        self._status(ModemState.RECOVERING, f"reopening {self.port}")
                         announced = True
                     link = self._connect()
                     backoff = self._backoff_initial
@@ -233,7 +224,7 @@ class ModemDriver:
                     self._drop_link()
                     if not failing:
                         failing = True
-                        self._status("lost", str(exc))
+                        self._status(ModemState.LOST, str(exc))
                     log.info("modem: %s; retrying in %.2f s", exc, backoff)
                     self._idle_wait(backoff)
                     backoff = min(backoff * 2, self._backoff_max)
@@ -243,7 +234,7 @@ class ModemDriver:
                     log.exception("modem driver error")
                     self._drop_link()
                     failing = True
-                    self._status("error", f"driver error: {exc}")
+                    self._status(ModemState.ERROR, f"driver error: {exc}")
                     self._idle_wait(backoff)
                     backoff = min(backoff * 2, self._backoff_max)
         except Stopping:
@@ -281,7 +272,7 @@ class ModemDriver:
         self._ready.set()
         command = self._info.caller_id_command
         cid = f"caller ID via AT{command}" if command else "no caller-ID command accepted (RING only)"
-        self._status("ready", f"{self._profile.title} on {path}; {cid}")
+        self._status(ModemState.READY, f"{self._profile.title} on {path}; {cid}")
         return link
 
     def _serve(self, link: ModemLink) -> None:
@@ -343,7 +334,7 @@ class ModemDriver:
         try:
             samples = wav_to_u8(wav_path, self._profile.sample_rate)
         except AudioError as exc:
-            self._status("error", f"cannot play to caller: {exc}")
+            self._status(ModemState.ERROR, f"cannot play to caller: {exc}")
             return
         caller_id = self._info.caller_id_command if self._info else None
         self._offhook = True
@@ -353,7 +344,7 @@ class ModemDriver:
             log.info("modem: played %d samples in %.2f s%s", result.samples_sent, result.seconds,
                      f" (stopped: {result.stopped_by})" if result.stopped_by else "")
         except VoiceError as exc:
-            self._status("error", f"cannot play to caller: {exc}")
+            self._status(ModemState.ERROR, f"cannot play to caller: {exc}")
         finally:
             try:
                 leave_voice(link, self._profile, caller_id, self._command_timeout)  # on-hook first
@@ -375,7 +366,7 @@ class ModemDriver:
                 clock=self._clock, seconds=self._nd_seconds,
             )
         except VoiceError as exc:
-            self._status("error", f"Number Display: cannot record the line: {exc}")
+            self._status(ModemState.ERROR, f"Number Display: cannot record the line: {exc}")
             return
         finally:
             self._offhook = False  # capture() went back on-hook whatever happened
@@ -443,7 +434,7 @@ class ModemDriver:
             self._last_activity = now
             self._emit(CallerIDReceived(caller, now))
 
-    def _status(self, state: str, detail: str) -> None:
+    def _status(self, state: ModemState, detail: str) -> None:
         log.info("modem %s: %s", state, detail)
         self._emit(ModemStatus(state, detail, self._clock()))
 
@@ -463,57 +454,6 @@ class ModemDriver:
             return None
 
 
-class _ProbeListener:
-    """Collects what the modem prints during a probe; nothing is running a stream then."""
-
-    def __init__(self) -> None:
-        self.lines: list[str] = []
-
-    def on_line(self, line: str, now: float) -> None:
-        self.lines.append(line)
-
-    def next_timer(self) -> float | None:
-        return None
-
-    def run_timers(self, now: float) -> None:
-        return None
-
-    def stop_requested(self) -> bool:
-        return False
-
-
-def probe(
-    port: str,
-    *,
-    profile: str = "auto",
-    country_code: str | None = "00",
-    caller_id_mode: str = "text",
-    timeout: float = 3.0,
-    discovery_root: str = "/",
-) -> ModemInfo:
-    """Open `port`, run the init sequence trying every caller-ID command, close; ModemError if no modem."""
-    link = None
-    try:
-        serial_port = open_serial(port, timeout)
-        link = ModemLink(serial_port, _ProbeListener(), name=port)
-        usb_id, _ = usb_info(os.path.realpath(port), discovery_root)
-        _, info = initialise(
-            link,
-            profile=profile,
-            usb_id=usb_id,
-            country_code=country_code,
-            caller_id_mode=caller_id_mode,
-            timeout=timeout,
-            try_all=True,
-        )
-        return info
-    except LinkLost as exc:
-        raise ModemError(str(exc)) from None
-    finally:
-        if link is not None:
-            link.close()
-
-
 def _default_stream_factory(quiet_seconds: float) -> Callable[[], Any]:
     def make() -> Any:
         return CallerIDStream(quiet_seconds=quiet_seconds)
@@ -521,4 +461,4 @@ def _default_stream_factory(quiet_seconds: float) -> Callable[[], Any]:
     return make
 
 
-__all__ = ["BAUD_RATE", "ModemDriver", "ModemError", "open_serial", "probe"]
+__all__ = ["RING_GAP_SECONDS", "ModemDriver"]

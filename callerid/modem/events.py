@@ -9,12 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from callerid.model import CallerID
+from callerid.model import CallerID, ModemState
 
-#: ModemStatus.state values.
-#: ready: initialised and listening; lost: port vanished or modem stopped answering;
-#: recovering: reopening / re-initialising; error: an action failed (the modem stays in service).
-STATES = ("ready", "lost", "recovering", "error")
+#: ModemStatus.state values the driver reports (callerid.model.ModemState, less "starting").
+STATES = (ModemState.READY, ModemState.LOST, ModemState.RECOVERING, ModemState.ERROR)
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,7 +34,7 @@ class CallerIDReceived:
 class ModemStatus:
     """The modem's health changed, or an action failed (state in STATES)."""
 
-    state: str
+    state: ModemState
     detail: str
     at: float
 

@@ -17,6 +17,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
+from callerid.decode.lines import clean_line
+
 #: Final result codes that end a command (verbose forms; numeric forms accepted until V1 is set).
 RESULT_CODES = frozenset({"OK", "ERROR", "CONNECT", "NO CARRIER", "BUSY", "NO DIALTONE", "NO DIAL TONE",
                           "NO ANSWER", "VCON"})
@@ -25,9 +27,6 @@ TIMEOUT = "timeout"
 #: A "line" longer than this is garbage without line ends: it is handed on in pieces of this size
 #: so a babbling modem cannot grow memory without bound.
 MAX_LINE = 1024
-
-_CONTROL = {c: None for c in range(32) if c != 9} | {0x7F: None}
-
 
 class LinkLost(Exception):
     """The port vanished, reported an I/O error, or the modem stopped answering."""
@@ -60,9 +59,9 @@ class Response:
         return self.result == "OK"
 
 
-def clean_line(raw: bytes) -> str:
-    """Text of one line: UTF-8 with replacement, control characters (except TAB) removed."""
-    return raw.decode("utf-8", errors="replace").translate(_CONTROL).strip()
+def line_text(raw: bytes) -> str:
+    """Text of one line: UTF-8 with replacement, cleaned as every modem line is (decode.lines)."""
+    return clean_line(raw.decode("utf-8", errors="replace")).strip()
 
 
 class ModemLink:
@@ -188,7 +187,7 @@ class ModemLink:
             self._partial += data[start:i]
             start = i + 1
             self._skip_lf = byte == 0x0D
-            line = clean_line(bytes(self._partial))
+            line = line_text(bytes(self._partial))
             self._partial.clear()
             if self._line(line, now) and self._raw_sink is not None:
                 rest = data[start:]
@@ -200,7 +199,7 @@ class ModemLink:
         while len(self._partial) > MAX_LINE:
             piece = bytes(self._partial[:MAX_LINE])
             del self._partial[:MAX_LINE]
-            self._line(clean_line(piece), now)
+            self._line(line_text(piece), now)
         return b""
 
     def _line(self, line: str, now: float) -> bool:
@@ -227,7 +226,7 @@ class ModemLink:
 
     def take_partial(self) -> str:
         """The text of an unterminated last line (so a vanished port loses nothing)."""
-        text = clean_line(bytes(self._partial))
+        text = line_text(bytes(self._partial))
         self._partial.clear()
         return text
 
@@ -248,4 +247,4 @@ def _drain(fd: int) -> None:
 
 
 __all__ = ["NUMERIC_CODES", "RESULT_CODES", "TIMEOUT", "LinkListener", "LinkLost", "ModemLink", "Response",
-           "Stopping", "clean_line"]
+           "Stopping", "line_text"]

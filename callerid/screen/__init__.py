@@ -8,7 +8,7 @@ start-up. Modules: `numbers` (phonenumbers), `police`, `lists`, `engine`, `messa
 from __future__ import annotations
 
 from callerid.screen.engine import ADVICE_BY_VERDICT, ScreenConfig, screen, screen_display
-from callerid.screen.lists import FamilyLists, normalise_pattern, read_csv, write_csv
+from callerid.screen.lists import FamilyLists, normalise_pattern
 from callerid.screen.numbers import Number, normalise
 from callerid.screen.police import PoliceDataError, PoliceDirectory, load_directory
 
@@ -22,8 +22,6 @@ __all__ = [
     "load_directory",
     "normalise",
     "normalise_pattern",
-    "read_csv",
     "screen",
     "screen_display",
-    "write_csv",
 ]

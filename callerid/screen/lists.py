@@ -17,9 +17,7 @@ family trusts. Block entries apply to whatever the display was.
 
 from __future__ import annotations
 
-import csv
-import io
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from callerid.model import ListEntry, ListKind
@@ -34,7 +32,6 @@ from callerid.screen.numbers import (
 )
 
 LIST_KINDS = tuple(ListKind)
-CSV_COLUMNS = ("kind", "pattern", "label")
 MAX_PATTERN_DIGITS = 24
 _PATTERN_SEPARATORS = frozenset(" \t-()./\u30fc\u30fb\u2010\u2011\u2012\u2013\u2014\u2015\u2212")
 
@@ -229,54 +226,10 @@ class FamilyLists:
         return decision.winner.entry if decision else None
 
 
-def read_csv(text: str, region: str = "JP") -> list[ListEntry]:
-    """Entries from CSV `kind,pattern,label` (header optional); ValueError names the bad line."""
-    entries: list[ListEntry] = []
-    reader = csv.reader(io.StringIO((text or "").lstrip("\ufeff")))
-    try:
-        for row in reader:
-            line = reader.line_num
-            cells = [cell.strip() for cell in row]
-            if not cells or not any(cells) or cells[0].startswith("#"):
-                continue
-            if cells[0].lower() == "kind":  # the header, wherever a spreadsheet put it
-                continue
-            kind = cells[0].lower()
-            if kind not in LIST_KINDS:
-                raise ValueError(
-                    f"line {line}: the first column must be 'allow' or 'block', not {cells[0][:20]!r}"
-                )
-            if len(cells) < 2 or not cells[1]:
-                raise ValueError(f"line {line}: no number in the second column")
-            if len(cells) > 3:
-                raise ValueError(f"line {line}: {len(cells)} columns; expected kind,pattern,label")
-            try:
-                pattern = normalise_pattern(cells[1], region)
-            except ValueError as exc:
-                raise ValueError(f"line {line}: {exc}") from None
-            entries.append(ListEntry(kind=kind, pattern=pattern, label=cells[2] if len(cells) > 2 else ""))
-    except csv.Error as exc:
-        raise ValueError(f"line {reader.line_num}: {exc}") from None
-    return entries
-
-
-def write_csv(entries: Iterable[ListEntry]) -> str:
-    """CSV `kind,pattern,label` with a header, the format `read_csv` reads back."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(CSV_COLUMNS)
-    for entry in entries:
-        writer.writerow([entry.kind, entry.pattern, entry.label])
-    return out.getvalue()
-
-
 __all__ = [
-    "CSV_COLUMNS",
     "LIST_KINDS",
     "FamilyLists",
     "ListDecision",
     "ListMatch",
     "normalise_pattern",
-    "read_csv",
-    "write_csv",
 ]

@@ -9,7 +9,6 @@ nobody is fooled by reordered text) and length (shortened visibly).
 
 from __future__ import annotations
 
-import unicodedata
 from contextlib import suppress
 from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
@@ -17,15 +16,12 @@ from typing import TYPE_CHECKING
 
 from callerid.model import Action, CallRecord, ListEntry, Reason, VerdictCode
 from callerid.screen.messages import advice_text, verdict_text
+from callerid.text import REPLACEMENT, clean_text
 from callerid.web.i18n import translate
 
 if TYPE_CHECKING:
     from callerid.screen.lists import FamilyLists
 
-#: Unicode categories that can hide or reorder text: controls, bidi/zero-width formats,
-#: private use, surrogates, line and paragraph separators.
-_HIDDEN_CATEGORIES = frozenset({"Cc", "Cf", "Co", "Cs", "Zl", "Zp"})
-REPLACEMENT = "\ufffd"
 ELLIPSIS = "…"
 
 #: How a verdict is coloured: danger (red), caution (amber), safe (green), plain.
@@ -50,22 +46,6 @@ ACTION_KEYS = (
     (Action.NOTIFY, "act_notify"),
     (Action.PANEL, "act_panel"),
 )
-
-
-def clean_text(value: object) -> str:
-    """`value` as one visible line: hidden characters become U+FFFD, tabs become spaces."""
-    if value is None:
-        return ""
-    text = value if isinstance(value, str) else str(value)
-    out = []
-    for ch in text:
-        if ch == "\t":
-            out.append(" ")
-        elif unicodedata.category(ch) in _HIDDEN_CATEGORIES:
-            out.append(REPLACEMENT)
-        else:
-            out.append(ch)
-    return "".join(out)
 
 
 def shorten(text: str, limit: int) -> str:

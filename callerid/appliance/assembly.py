@@ -4,32 +4,38 @@
 with a simulated modem, not a mock-up. Each optional part (speaker, LED panel,
 website) is tried once; when it is missing the appliance says so once and
 carries on with the rest.
+
+New parts plug in through `Runtime.add_sink()` (warns the household while the phone rings) and
+`Runtime.add_listener()` (follows logged calls), before `start()`; nothing on the call path changes.
 """
 
 from __future__ import annotations
 
 import gc
 import logging
+import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from callerid.alert import AlertSink
 from callerid.alert.panel import PanelAlerts
 from callerid.alert.speech import SpeechAlerts
-from callerid.appliance import Appliance, ApplianceHooks
-from callerid.config import screen_config
-from callerid.model import Action
+from callerid.alert.warnings import CALLER_WARNINGS
+from callerid.appliance.loop import Appliance, ApplianceHooks, CallListener
+from callerid.config import Config, screen_config
+from callerid.model import Action, ModemState
 from callerid.modem.driver import ModemDriver
 from callerid.policy import Policy
 from callerid.sdnotify import Watchdog
 from callerid.store import Store
 
 if TYPE_CHECKING:
-    from callerid.alert import AlertSink
-    from callerid.config import Config
-    from callerid.store import Store
+    from callerid.web import WebServer
 
-log = logging.getLogger("callerid.runtime")
+log = logging.getLogger("callerid.appliance")
 
 
 @dataclass
@@ -38,8 +44,43 @@ class Runtime:
 
     appliance: Appliance
     store: Store
-    web: Any = None
+    panel: PanelAlerts | None = None  # the LED panel, when there is one (the demo draws it)
+    web: WebServer | None = None
     closers: list[Callable[[], None]] = field(default_factory=list)
+    _thread: threading.Thread | None = field(default=None, repr=False)
+
+    def add_sink(self, sink: AlertSink) -> None:
+        """Another alert output (before `start()`), told after the speaker and the panel."""
+        self.appliance.add_sink(sink)
+
+    def add_listener(self, listener: CallListener) -> None:
+        """Another follower of logged calls (before `start()`)."""
+        self.appliance.add_listener(listener)
+
+    @property
+    def web_url(self) -> str | None:
+        return self.web.url if self.web is not None else None
+
+    def start_in_thread(self) -> None:
+        """Start the modem and the sinks, and run the appliance's loop in a background thread."""
+        self.appliance.start()
+        self._thread = threading.Thread(target=self.appliance.run, name="appliance", daemon=True)
+        self._thread.start()
+
+    def wait_modem_ready(self, timeout: float) -> bool:
+        """True once the modem reported ready (False after `timeout` seconds)."""
+        deadline = time.monotonic() + timeout
+        while self.appliance.modem_state != ModemState.READY:
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(0.05)
+        return True
+
+    def stop(self, timeout: float = 5.0) -> None:
+        """Stop the loop started by `start_in_thread()` and wait for it."""
+        self.appliance.stop()
+        if self._thread is not None:
+            self._thread.join(timeout)
 
     def close(self) -> None:
         self.appliance.close()
@@ -64,28 +105,16 @@ def build_runtime(
     driver_options: dict[str, Any] | None = None,
     ring_gap_seconds: float | None = None,
 ) -> Runtime:
-    """Build everything `callerid run` needs; `None` switches follow the configuration."""
+    """Build everything `callerid run` needs; `None` switches follow the configuration.
+
+    `ring_gap_seconds` is the driver's (the one rule for when a call is over); a faster simulated
+    line (demo, tests) shortens it.
+    """
     store = Store(db_path or config.store.db, region=config.region)
-    closers: list[Callable[[], None]] = []
-    sinks: list[AlertSink] = []
-    appliance_ref: list[Appliance] = []
-
-    if config.speech.enabled if speech is None else speech:
-        sink = _optional_sink("speaker", lambda: _speech_sink(config))
-        if sink is not None:
-            sinks.append(sink)
-    if config.panel.enabled if panel is None else panel:
-        sink = _optional_sink("LED panel", lambda: _panel_sink(config, appliance_ref))
-        if sink is not None:
-            sinks.append(sink)
-
-    sinks.extend(extra_sinks or [])  # after the speaker and panel: a view shows their new state
     modem = config.modem
     options = dict(driver_options or {})
-    gap: dict[str, float] = {}
-    if ring_gap_seconds is not None:  # a faster simulated line (demo, tests): calls end sooner
-        options.setdefault("ring_gap_seconds", ring_gap_seconds)
-        gap["ring_gap_seconds"] = ring_gap_seconds + 0.5
+    if ring_gap_seconds is not None:
+        options["ring_gap_seconds"] = ring_gap_seconds
 
     def driver_factory(on_event: Callable[[object], None]) -> ModemDriver:
         return ModemDriver(
@@ -105,62 +134,55 @@ def build_runtime(
         screen_config=screen_config(config),
         policy=Policy.from_config(config),
         driver_factory=driver_factory,
-        sinks=sinks,
         region=config.region,
         watchdog=watchdog,
         watchdog_interval=interval,
         hooks=hooks,
-        **gap,
     )
-    appliance_ref.append(appliance)
+    if config.speech.enabled if speech is None else speech:
+        speaker = _optional("speaker", lambda: SpeechAlerts(config.speech))
+        if speaker is not None:
+            appliance.add_sink(speaker)
+    led_panel = None
+    if config.panel.enabled if panel is None else panel:
+        led_panel = _optional("LED panel", lambda: PanelAlerts(
+            config.panel, on_press=appliance.acknowledge, on_hold=appliance.block_last_flagged))
+        if led_panel is not None:
+            appliance.add_sink(led_panel)
+    for sink in extra_sinks or []:  # after the speaker and panel: a view shows their new state
+        appliance.add_sink(sink)
     if any(Action.WARN_CALLER in acts for acts in config.policy.actions.values()):
         _render_caller_warning(config, appliance)
 
-    server = None
+    runtime = Runtime(appliance=appliance, store=store, panel=led_panel)
     if config.web.enabled if web is None else web:
-        server = _optional_sink("website", lambda: _start_web(config, store))
-        if server is not None:
-            closers.append(server.stop)
+        runtime.web = _optional("website", lambda: _start_web(config, store))
+        if runtime.web is not None:
+            runtime.closers.append(runtime.web.stop)
     # What start-up loaded (numbering metadata, the police directory, templates) lives as long as
     # the process: freezing it keeps the garbage collector's passes short on the call path.
     gc.collect()
     gc.freeze()
-    return Runtime(appliance=appliance, store=store, web=server, closers=closers)
+    return runtime
 
 
 def _systemd_watchdog() -> tuple[Callable[[], None] | None, float | None]:
     """A rate-limited WATCHDOG=1 sender when systemd asked for one, else (None, None)."""
-    import time
-
     dog = Watchdog()
     if not dog.enabled:
         return None, None
     return (lambda: dog.kick(time.monotonic())), dog.interval
 
 
-#: What a caller hears when the policy answers a call to warn them (the municipal call-warning
-#: recorders' approach: the announcement alone drives many fraud callers away).
-CALLER_WARNING = {
-    "ja": "こちらは、特殊詐欺対策の自動応答です。"
-          "この電話は、家族が確認してから、こちらから折り返します。失礼します。",
-    "en": "This is an automatic answer against phone fraud. The family will check this call and "
-          "call back if needed. Goodbye.",
-}
-
-
 def _render_caller_warning(config: Config, appliance: Appliance) -> None:
     """Render the caller warning in the background; until it exists such calls are only blocked."""
-    import threading
-    from pathlib import Path
-
-    language = config.speech.language if config.speech.language in CALLER_WARNING else "ja"
+    language = config.speech.language if config.speech.language in CALLER_WARNINGS else "ja"
 
     def render() -> None:
         try:
-
             out = Path(config.speech.cache_dir).expanduser() / f"caller-warning-{language}.wav"
             out.parent.mkdir(parents=True, exist_ok=True)
-            path = SpeechAlerts(config.speech).render(CALLER_WARNING[language], language, out)
+            path = SpeechAlerts(config.speech).render(CALLER_WARNINGS[language], language, out)
             appliance.set_caller_warning(str(path))
         except Exception as exc:  # no voice engine: the call is still blocked, just not spoken to
             log.warning("cannot render the warning for callers, such calls are only hung up: %s", exc)
@@ -168,7 +190,7 @@ def _render_caller_warning(config: Config, appliance: Appliance) -> None:
     threading.Thread(target=render, name="caller-warning", daemon=True).start()
 
 
-def _optional_sink(what: str, build: Callable[[], Any]) -> Any:
+def _optional(what: str, build: Callable[[], Any]) -> Any:
     """Build an optional part; log once and go on without it when it cannot work here."""
     try:
         return build()
@@ -177,21 +199,10 @@ def _optional_sink(what: str, build: Callable[[], Any]) -> Any:
         return None
 
 
-def _speech_sink(config: Config) -> AlertSink:
-    return SpeechAlerts(config.speech)
-
-
-def _panel_sink(config: Config, appliance_ref: list[Appliance]) -> AlertSink:
-    def block_last() -> None:
-        appliance_ref[0].block_last_flagged()
-
-    def acknowledge() -> None:
-        appliance_ref[0].acknowledge()
-
-    return PanelAlerts(config.panel, on_block_last=block_last, on_acknowledge=acknowledge)
-
-
-def _start_web(config: Config, store: Store) -> Any:
-    from callerid.web import start_in_thread
+def _start_web(config: Config, store: Store) -> WebServer:
+    from callerid.web import start_in_thread  # Flask and waitress: only when the website is on
 
     return start_in_thread(config, store)
+
+
+__all__ = ["Runtime", "build_runtime"]

@@ -1,0 +1,409 @@
+"""The running appliance: modem events in, screened and logged calls out.
+
+One thread owns every decision. The modem driver's reader thread only turns
+bytes into events and puts them on a queue; this loop screens each caller ID,
+starts the fast actions (hang up, household warning), commits the call to the
+store, and only then runs the slow ones (a spoken warning to the caller) and
+tells the per-call listeners. Alert sinks (speech, LED panel, the demo's
+terminal view) never block it: each one queues its own work.
+
+Seams for new parts: `add_sink()` for anything that warns the household while the
+phone rings, `add_listener()` for anything that follows logged calls (it gets the
+record with its id, e.g. to queue a notification).
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import TYPE_CHECKING, Protocol
+
+from callerid.alert import AlertSink
+from callerid.appliance.call import Call
+from callerid.appliance.household import BUTTON_LABEL, Household
+from callerid.appliance.plan import plan_actions
+from callerid.model import Action, CallerID, CallRecord, ListKind, ModemState
+from callerid.modem import events as ev
+from callerid.policy import Policy
+from callerid.screen.engine import ScreenConfig, screen
+from callerid.screen.lists import FamilyLists
+
+if TYPE_CHECKING:
+    from callerid.store import Store
+
+log = logging.getLogger("callerid.appliance")
+
+#: Calls kept in memory while the disk refuses writes (beyond this the oldest are dropped).
+MAX_UNSAVED = 1000
+#: How often the idle loop reloads the family's lists (the website may change them).
+LIST_REFRESH_SECONDS = 10.0
+
+
+class Driver(Protocol):
+    """What the appliance needs from a modem driver (callerid.modem.driver.ModemDriver)."""
+
+    def start(self) -> None: ...
+    def stop(self) -> None: ...
+    def hang_up(self) -> None: ...
+    def play_to_caller(self, wav_path: str) -> None: ...
+
+
+class CallListener(Protocol):
+    """Follows logged calls (notifications, fleet): called on the appliance's thread, must not block.
+
+    `record` has its id; `requested` is what the policy asked for. Returns the actions it started
+    (e.g. {Action.NOTIFY} once a notification is queued), which the log then records.
+    """
+
+    def __call__(self, record: CallRecord, requested: frozenset[Action]) -> Iterable[Action] | None: ...
+
+
+@dataclass
+class Timings:
+    """Monotonic timestamps of one call's milestones, for `callerid bench latency`."""
+
+    caller_id_at: float = 0.0
+    verdict_at: float = 0.0
+    hangup_at: float | None = None
+    warning_at: float | None = None
+
+
+@dataclass
+class ApplianceHooks:
+    """Optional observers; the benchmark and tests use them, the product does not need them."""
+
+    on_call: Callable[[CallRecord, Timings], None] | None = None
+    on_status: Callable[[str, str], None] | None = None
+
+
+@dataclass
+class _Unsaved:
+    record: CallRecord
+    requested: frozenset[Action]
+
+
+class Appliance:
+    """Screens every incoming call and acts on it; `run()` until `stop()`."""
+
+    def __init__(
+        self,
+        *,
+        store: Store,
+        screen_config: ScreenConfig,
+        policy: Policy,
+        driver_factory: Callable[[Callable[[object], None]], Driver],
+        sinks: Sequence[AlertSink] = (),
+        region: str = "JP",
+        caller_warning_wav: str | None = None,
+        watchdog: Callable[[], None] | None = None,
+        watchdog_interval: float | None = None,
+        hooks: ApplianceHooks | None = None,
+    ) -> None:
+        self._store = store
+        self._screen_config = screen_config
+        self._policy = policy
+        self._sinks: list[AlertSink] = list(sinks)
+        self._listeners: list[CallListener] = []
+        self._region = region
+        self._caller_warning_wav = caller_warning_wav
+        self._watchdog = watchdog
+        # Wake often enough to feed systemd's watchdog even when the line is quiet.
+        self._tick = LIST_REFRESH_SECONDS
+        if watchdog_interval:
+            self._tick = min(watchdog_interval / 4, LIST_REFRESH_SECONDS)
+        self._hooks = hooks or ApplianceHooks()
+        self._events: queue.Queue[object] = queue.Queue()
+        self._stopping = threading.Event()
+        self._call: Call | None = None
+        self._household = Household()
+        self._unsaved: list[_Unsaved] = []  # calls the disk refused, oldest first
+        self._lists: FamilyLists = store.family_lists(region)
+        self._lists_loaded_at = time.monotonic()
+        self._driver = driver_factory(self._events.put)
+        self.modem_state = ModemState.STARTING
+        self.modem_detail = ""
+
+    # -- assembly (before start) -----------------------------------------------------------------
+
+    def add_sink(self, sink: AlertSink) -> None:
+        """Another alert output; sinks are told in the order they were added."""
+        self._sinks.append(sink)
+
+    def add_listener(self, listener: CallListener) -> None:
+        """Another follower of logged calls."""
+        self._listeners.append(listener)
+
+    # -- lifecycle -------------------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Start the sinks and the modem driver; returns at once."""
+        for sink in self._sinks:
+            _guard(sink.start, f"{type(sink).__name__}.start")
+        self._driver.start()
+
+    def run(self) -> None:
+        """Process events until `stop()`; the only thread that screens, logs and acts."""
+        while not self._stopping.is_set():
+            try:
+                event = self._events.get(timeout=self._tick)
+            except queue.Empty:
+                event = None
+            if self._watchdog is not None:
+                self._watchdog()
+            if event is None:
+                self._idle()
+                continue
+            if event is _STOP:
+                break
+            try:
+                self._dispatch(event)
+            except Exception:  # one bad event must never stop the appliance
+                log.exception("could not process %r", event)
+
+    def stop(self) -> None:
+        """Ask `run()` to return; then stop the driver and the sinks."""
+        self._stopping.set()
+        self._events.put(_STOP)
+
+    def close(self) -> None:
+        """Release the modem and the sinks (call after `run()` returned)."""
+        _guard(self._driver.stop, "driver.stop")
+        for sink in self._sinks:
+            _guard(sink.close, f"{type(sink).__name__}.close")
+
+    # -- from other threads: all of these queue an event and return at once ----------------------
+
+    @property
+    def caller_warning(self) -> str | None:
+        """The WAV played to callers whose verdict asks for "warn-caller" (None until rendered)."""
+        return self._caller_warning_wav
+
+    def set_caller_warning(self, wav_path: str | None) -> None:
+        self._caller_warning_wav = wav_path
+
+    def reload_lists(self) -> None:
+        """Re-read the family's lists now (after a change made outside the website's usual path)."""
+        self._refresh_lists(force=True)
+
+    def block_last_flagged(self) -> None:
+        """The panel button was held: put the last flagged caller on the block list."""
+        self._events.put(_BLOCK_LAST)
+
+    def acknowledge(self) -> None:
+        """The panel button was pressed: the household saw the warning; stop it and the lights."""
+        self._events.put(_ACKNOWLEDGE)
+
+    # -- event handling --------------------------------------------------------------------------
+
+    def _dispatch(self, event: object) -> None:
+        if self._unsaved:
+            self._retry_unsaved()
+        if isinstance(event, ev.CallerIDReceived):
+            self._on_caller_id(event.caller, event.at)
+        elif isinstance(event, ev.Ring):
+            self._on_ring(event.at)
+        elif isinstance(event, ev.CallEnded):
+            self._end_call()
+        elif isinstance(event, ev.ModemStatus):
+            self._on_status(event.state, event.detail)
+        elif event is _BLOCK_LAST:
+            self._block_last()
+        elif event is _ACKNOWLEDGE:
+            record = self._household.acknowledge()
+            self._tell(lambda sink: sink.acknowledge(record), "acknowledge")
+        else:
+            log.debug("ignoring event %r", event)
+
+    def _on_ring(self, at: float) -> None:
+        if self._call is None:
+            self._call = Call()
+            self._refresh_lists()  # off the critical path: caller ID follows the first ring
+        call = self._call
+        call.ring()
+        if call.record is not None:
+            record = call.record
+            self._tell(lambda sink: sink.ring(record), "ring")
+        elif call.lacks_caller_id:  # the line sends no caller ID: log the call anyway
+            self._on_caller_id(CallerID(format="text"), at)
+
+    def _on_caller_id(self, caller: CallerID, at: float) -> None:
+        timings = Timings(caller_id_at=at)
+        if self._call is not None and self._call.repeats(caller):
+            return
+        if self._call is not None and self._call.record is not None:
+            self._end_call()  # a new call arrived before the driver saw the old one end
+        call = self._call = self._call or Call()
+
+        verdict = screen(caller, self._lists, self._screen_config)
+        timings.verdict_at = time.monotonic()
+        plan = plan_actions(self._policy.actions_for(verdict),
+                            caller_warning_ready=self._caller_warning_wav is not None)
+        started: set[Action] = set()
+
+        # Fast actions first: neither waits on the modem, the speaker or the disk.
+        if plan.hang_up:
+            self._driver.hang_up()
+            timings.hangup_at = time.monotonic()
+        record = CallRecord(received_at=_now_iso(), caller=caller, verdict=verdict, key=uuid.uuid4().hex)
+        for sink in self._sinks:
+            started.update(_started(sink, record, plan.requested) & plan.household)
+        if plan.household:
+            timings.warning_at = time.monotonic()
+        self._household.warned(record)
+
+        # Commit before anything slow runs, so a crash from here on loses nothing.
+        if plan.warn_caller and self._caller_warning_wav is not None:
+            # The driver answers, plays the warning, then hangs up: a blocked call hears it too.
+            self._driver.play_to_caller(self._caller_warning_wav)
+        elif plan.unmet_caller_warning:
+            log.warning("no caller warning is rendered yet; the caller was not warned")
+        started |= plan.driver_actions
+        record = replace(record, actions=tuple(sorted(started)))
+        record = self._commit(record, plan.requested)
+        call.screened(record)
+        if self._hooks.on_call is not None:
+            self._hooks.on_call(record, timings)
+
+    def _end_call(self) -> None:
+        call, self._call = self._call, None
+        if call is not None and call.record is not None:
+            record = call.record
+            self._tell(lambda sink: sink.ended(record), "ended")
+
+    def _block_last(self) -> None:
+        record = self._household.to_block()
+        if record is not None:
+            try:
+                self._store.add_list_entry(ListKind.BLOCK, record.caller.number, label=BUTTON_LABEL)
+            except Exception:
+                log.exception("could not put %s on the block list", record.caller.number)
+                record = None
+            else:
+                self._household.blocked(record)
+                self._refresh_lists(force=True)
+                log.info("blocked %s from the panel button", record.caller.number)
+        blocked = record
+        self._tell(lambda sink: sink.blocked(blocked), "blocked")
+
+    def _tell(self, message: Callable[[AlertSink], object], what: str) -> None:
+        for sink in self._sinks:
+            _guard(lambda s=sink: message(s), f"{type(sink).__name__}.{what}")
+
+    # -- the log -----------------------------------------------------------------------------------
+
+    def _commit(self, record: CallRecord, requested: frozenset[Action]) -> CallRecord:
+        """Write the call now; if the disk refuses (full, read-only), keep it and retry later."""
+        try:
+            call_id = self._store.add_call(record)
+        except Exception:
+            log.exception("could not write the call to the log; keeping it in memory to retry")
+            self._unsaved.append(_Unsaved(record, requested))
+            del self._unsaved[:-MAX_UNSAVED]
+            return record
+        return self._logged(replace(record, id=call_id), requested)
+
+    def _retry_unsaved(self) -> None:
+        while self._unsaved:
+            waiting = self._unsaved[0]
+            try:
+                call_id = self._store.add_call(waiting.record)
+            except Exception as exc:
+                log.debug("the call log still refuses writes: %s", exc)
+                return
+            del self._unsaved[0]
+            log.info("wrote a call that had waited in memory to the log")
+            record = self._logged(replace(waiting.record, id=call_id), waiting.requested)
+            call = self._call
+            if call is not None and call.record is not None and call.record.key == record.key:
+                call.record = record
+
+    def _logged(self, record: CallRecord, requested: frozenset[Action]) -> CallRecord:
+        """The call is in the log: the household and the listeners see it with its id."""
+        self._household.logged(record)
+        started = set(record.actions)
+        for listener in self._listeners:
+            try:
+                started.update(listener(record, requested) or ())
+            except Exception:
+                log.exception("call listener %r failed", listener)
+        if started != set(record.actions):
+            record = replace(record, actions=tuple(sorted(started)))
+            logged = record
+            _guard(lambda: self._store.set_actions(logged.id, list(logged.actions)), "set_actions")
+        return record
+
+    # -- the modem's health and idle work --------------------------------------------------------
+
+    def _on_status(self, state: str, detail: str) -> None:
+        state = _modem_state(state)
+        if (state, detail) != (self.modem_state, self.modem_detail):
+            self._publish_modem_state(state, detail)
+        self.modem_state, self.modem_detail = state, detail
+        if self._hooks.on_status is not None:
+            self._hooks.on_status(state, detail)
+
+    def _publish_modem_state(self, state: str, detail: str) -> None:
+        """Leave the modem's health where the website's /status page (maybe another process) reads it."""
+        try:
+            self._store.set_settings(
+                {"modem.state": state, "modem.detail": detail, "modem.updated_at": _now_iso()}
+            )
+        except Exception:
+            log.exception("could not record the modem state for the website")
+
+    def _idle(self) -> None:
+        if self._unsaved:
+            self._retry_unsaved()
+        self._refresh_lists()
+
+    def _refresh_lists(self, force: bool = False) -> None:
+        now = time.monotonic()
+        if force or now - self._lists_loaded_at >= LIST_REFRESH_SECONDS:
+            try:
+                self._lists = self._store.family_lists(self._region)
+            except Exception:
+                log.exception("could not reload the allow and block lists; keeping the old ones")
+            self._lists_loaded_at = now
+
+
+_BLOCK_LAST = object()
+_ACKNOWLEDGE = object()
+_STOP = object()
+
+
+def _now_iso() -> str:
+    """Wall-clock time with the household's UTC offset, as the log and the website show it."""
+    return datetime.now().astimezone().isoformat(timespec="seconds")
+
+
+def _modem_state(state: str) -> ModemState | str:
+    try:
+        return ModemState(state)
+    except ValueError:
+        return state
+
+
+def _started(sink: AlertSink, record: CallRecord, requested: frozenset[Action]) -> frozenset[Action]:
+    """What `sink` started for this call (nothing when it failed: a broken speaker is not a warning)."""
+    try:
+        return frozenset(sink.incoming(record, requested) or ())
+    except Exception:
+        log.exception("%s.incoming failed", type(sink).__name__)
+        return frozenset()
+
+
+def _guard(fn: Callable[[], object], what: str) -> None:
+    """Run an alert or driver call; a failing speaker or LED never takes the appliance down."""
+    try:
+        fn()
+    except Exception:
+        log.exception("%s failed", what)
+
+
+__all__ = ["Appliance", "ApplianceHooks", "CallListener", "Driver", "Timings"]

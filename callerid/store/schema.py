@@ -1,0 +1,101 @@
+"""The call log's layout and its upgrades: `PRAGMA user_version` holds the version.
+
+`MIGRATIONS` upgrade older files in order, each file in one transaction, after a backup copy of the
+file has been written next to it (callerid.store.database). Append a migration; never edit one.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+
+from callerid.store.rows import instants, is_flagged, loads_list, search_digits
+
+
+def _migrate_1(conn: sqlite3.Connection) -> None:
+    """The first layout: every CallerID and Verdict field, and the allow/block lists."""
+    conn.execute(
+        """CREATE TABLE calls (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            received_at TEXT NOT NULL,
+            format TEXT NOT NULL,
+            number TEXT,
+            name TEXT,
+            absence TEXT,
+            name_absence TEXT,
+            cid_date TEXT,
+            cid_time TEXT,
+            checksum_ok INTEGER,
+            raw BLOB NOT NULL DEFAULT x'',
+            extras TEXT NOT NULL DEFAULT '[]',
+            v_input TEXT NOT NULL,
+            v_number TEXT NOT NULL,
+            e164 TEXT,
+            display TEXT NOT NULL,
+            country TEXT,
+            verdict TEXT NOT NULL,
+            risk INTEGER NOT NULL,
+            action TEXT NOT NULL,
+            reasons TEXT NOT NULL DEFAULT '[]',
+            actions TEXT NOT NULL DEFAULT '[]',
+            reviewed INTEGER NOT NULL DEFAULT 0
+        )"""
+    )
+    conn.execute(
+        """CREATE TABLE lists (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            kind TEXT NOT NULL CHECK (kind IN ('allow', 'block')),
+            pattern TEXT NOT NULL,
+            label TEXT NOT NULL DEFAULT '',
+            added_at TEXT NOT NULL,
+            UNIQUE (kind, pattern)
+        )"""
+    )
+
+
+def _migrate_2(conn: sqlite3.Connection) -> None:
+    """For the family website: derived columns the filters need, their indexes, and settings.
+
+    `at_utc` sorts and compares instants; `at_local` is the household's wall-clock time, so a date
+    filter means the family's day; `flagged` and `search_digits` make the flagged and number filters
+    cheap. Existing rows are back-filled from the columns version 1 already had.
+    """
+    for column in (
+        "at_utc TEXT NOT NULL DEFAULT ''",
+        "at_local TEXT NOT NULL DEFAULT ''",
+        "flagged INTEGER NOT NULL DEFAULT 0",
+        "search_digits TEXT NOT NULL DEFAULT ''",
+    ):
+        conn.execute(f"ALTER TABLE calls ADD COLUMN {column}")
+    rows = conn.execute(
+        "SELECT id, received_at, number, v_number, e164, display, action, actions FROM calls"
+    ).fetchall()
+    for row in rows:
+        at_utc, at_local = instants(row[1])
+        actions = tuple(loads_list(row[7]))
+        conn.execute(
+            "UPDATE calls SET at_utc = ?, at_local = ?, flagged = ?, search_digits = ? WHERE id = ?",
+            (at_utc, at_local, int(is_flagged(row[6], actions)), search_digits(row[2:6]), row[0]),
+        )
+    conn.execute("CREATE INDEX calls_at_utc ON calls (at_utc)")
+    conn.execute("CREATE INDEX calls_at_local ON calls (at_local)")
+    conn.execute("CREATE INDEX calls_flagged ON calls (flagged)")  # rowid follows: newest-first for free
+    conn.execute("CREATE INDEX calls_verdict ON calls (verdict)")
+    conn.execute("CREATE INDEX calls_e164 ON calls (e164)")
+    conn.execute(
+        """CREATE TABLE settings (
+            key TEXT PRIMARY KEY,
+            value TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        )"""
+    )
+
+
+#: Applied in order; migration i takes a file from version i to version i + 1.
+MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_migrate_1, _migrate_2)
+SCHEMA_VERSION = len(MIGRATIONS)
+
+OUR_TABLES = {"calls", "lists", "settings", "sqlite_sequence"}
+
+
+__all__ = ["MIGRATIONS", "OUR_TABLES", "SCHEMA_VERSION"]

@@ -294,8 +294,10 @@ def test_csv_export_then_import_round_trips_and_defuses_formulas(site):
     response = site.client.get("/lists/export.csv")
     assert response.status_code == 200 and response.mimetype == "text/csv"
     assert "attachment" in response.headers["Content-Disposition"]
-    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
+    assert response.data.startswith(b"\xef\xbb\xbf")  # UTF-8 with a BOM: Japanese Excel reads it right
+    rows = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"))))
     assert rows[0] == ["kind", "pattern", "label"]
+    assert sorted(row[1] for row in rows[1:]) == ["\t+81120999999", "\t+81312345678"]  # text in Excel
     labels = {row[2] for row in rows[1:]}
     assert '\'=HYPERLINK("http://evil","click")' in labels, "a spreadsheet must not run it"
 

@@ -16,6 +16,7 @@ setup(
         "phonenumbers>=8.13",
         "pyttsx3>=2.90",
         "numpy>=1.24",
+        "soundfile>=0.11",
         "flask>=3.0",
         "waitress>=3.0",
     ],

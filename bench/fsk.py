@@ -1,4 +1,4 @@
-"""FSK benchmark: caller-ID decoding under white noise, ours beside spandsp's, and the real-time factor.
+"""FSK benchmark: caller-ID decoding under white noise and on a real line, ours beside spandsp and minimodem.
 
 The same as `callerid bench fsk`; see callerid/benchmarks/fsk.py for the method.
     python bench/fsk.py [--quick] [--seed N]

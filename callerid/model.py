@@ -99,12 +99,14 @@ class ReasonCode(StrEnum):
     BLOCKLISTED = "blocklisted"
     ALLOWLISTED = "allowlisted"
     LIST_CONFLICT = "list-conflict"
+    ALLOW_IGNORED_FOR_POLICE = "allow-ignored-for-police"
     POLICE_INTERNATIONAL_FORM = "police-international-form"
     POLICE_DIGITS = "police-digits"
     POLICE_ENDING = "police-ending"
     POLICE_ONE_OFF = "police-one-off"
     POLICE_KNOWN = "police-known"
     POLICE_PATTERN = "police-pattern"
+    POLICE_AREA_PATTERN = "police-area-pattern"
     JAPANESE_NUMBER_FROM_ABROAD = "japanese-number-from-abroad"
     INTERNATIONAL = "international"
     WITHHELD = "withheld"
@@ -148,6 +150,7 @@ class CallerID:
             "number": self.number,
             "name": self.name,
             "absence": self.absence,
+            "name_absence": self.name_absence,
             "date": self.date,
             "time": self.time,
             "checksum_ok": self.checksum_ok,
@@ -161,6 +164,9 @@ class Reason:
     code: ReasonCode
     detail: str
     detail_ja: str = ""
+    #: The police line the reason is about ("新宿警察署"), for the spoken warning; not in the JSON.
+    subject_ja: str = ""
+    subject_en: str = ""
 
     def to_json(self) -> dict[str, str]:
         return {"code": self.code, "detail": self.detail}

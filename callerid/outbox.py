@@ -27,21 +27,22 @@ BUSY_TIMEOUT_MS = 10_000
 FIRST_RETRY_S = 5.0
 LONGEST_RETRY_S = 600.0
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS outbox (
-    id          INTEGER PRIMARY KEY AUTOINCREMENT,
-    channel     TEXT NOT NULL,
-    key         TEXT NOT NULL,
-    payload     TEXT NOT NULL,
-    created_at  REAL NOT NULL,
-    attempts    INTEGER NOT NULL DEFAULT 0,
-    next_try    REAL NOT NULL,
-    last_error  TEXT,
-    sent_at     REAL,
-    UNIQUE (channel, key)
-);
-CREATE INDEX IF NOT EXISTS outbox_due ON outbox (channel, sent_at, next_try, id);
-"""
+#: The outbox's table; also created by the call log's migration 3, so either may come first.
+OUTBOX_STATEMENTS = (
+    """CREATE TABLE IF NOT EXISTS outbox (
+        id          INTEGER PRIMARY KEY AUTOINCREMENT,
+        channel     TEXT NOT NULL,
+        key         TEXT NOT NULL,
+        payload     TEXT NOT NULL,
+        created_at  REAL NOT NULL,
+        attempts    INTEGER NOT NULL DEFAULT 0,
+        next_try    REAL NOT NULL,
+        last_error  TEXT,
+        sent_at     REAL,
+        UNIQUE (channel, key)
+    )""",
+    "CREATE INDEX IF NOT EXISTS outbox_due ON outbox (channel, sent_at, next_try, id)",
+)
 
 
 class OutboxError(Exception):
@@ -85,7 +86,8 @@ class Outbox:
             self._conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
             self._conn.execute("PRAGMA journal_mode = WAL")
             self._conn.execute("PRAGMA synchronous = FULL")
-            self._conn.executescript(_SCHEMA)
+            for statement in OUTBOX_STATEMENTS:
+                self._conn.execute(statement)
         except sqlite3.Error as exc:
             raise OutboxError(f"cannot open the outbox in {self.path}: {exc}") from exc
 

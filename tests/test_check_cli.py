@@ -42,7 +42,7 @@ def json_lines(text: str) -> list[dict]:
 
 
 def test_json_one_object_per_input_in_order(capsys, config: Path) -> None:
-    inputs = ["03-3346-0110", "+8014190110", "P", "03-1234-5678", "+1 212 555 1234", "O", "C", "abc", ""]
+    inputs = ["03-3705-0110", "+8014190110", "P", "03-1234-5678", "+1 212 555 1234", "O", "C", "abc", ""]
     code, out, _ = run_check(capsys, "--config", str(config), "--json", *inputs)
     assert code == 0
     rows = json_lines(out)
@@ -52,7 +52,7 @@ def test_json_one_object_per_input_in_order(capsys, config: Path) -> None:
         "police-number", "police-lookalike", "withheld", "ordinary", "international",
         "unavailable", "payphone", "invalid", "unavailable",
     ]  # fmt: skip
-    assert rows[0]["e164"] == "+81333460110" and rows[0]["reasons"][0]["code"] == "police-known"
+    assert rows[0]["e164"] == "+81337050110" and rows[0]["reasons"][0]["code"] == "police-known"
     assert rows[1]["action"] == "block" and rows[2]["action"] == "warn"
 
 
@@ -87,7 +87,7 @@ def test_stdin_with_dash(capsys, config: Path, monkeypatch: pytest.MonkeyPatch) 
 
 def test_table_is_aligned_and_readable(capsys, config: Path) -> None:
     code, out, _ = run_check(
-        capsys, "--config", str(config), "03-3346-0110", "０３－１２３４－５６７８", "P", "1" * 200
+        capsys, "--config", str(config), "03-3705-0110", "０３－１２３４－５６７８", "P", "1" * 200
     )
     lines = out.splitlines()
     assert code == 0 and lines[0].split()[:4] == ["INPUT", "VERDICT", "RISK", "ACTION"]
@@ -102,7 +102,7 @@ def test_table_is_aligned_and_readable(capsys, config: Path) -> None:
         starts.add(_width(line[: line.index(verdict)]))
     assert len(starts) == 1
     assert "…" in lines[4]  # the 200-digit input is cut in the table
-    assert "Shinjuku" not in out and "新宿警察署" in out
+    assert "Tamagawa" not in out and "玉川警察署" in out
 
 
 def test_table_language(capsys, config: Path) -> None:
@@ -129,11 +129,12 @@ def test_json_escapes_bidi_overrides_and_line_separators(capsys, config: Path) -
 def test_family_lists_come_from_the_database(capsys, config: Path, tmp_path: Path) -> None:
     store_module = pytest.importorskip("callerid.store")
     store = store_module.Store(tmp_path / "calls.db")
-    store.add_list_entry("allow", "03-3346-0110", "our local station")
+    store.add_list_entry("allow", "03-1234-5678", "our daughter")
+    store.add_list_entry("allow", "03-3346-0110", "our local station")  # an old entry covering police
     store.add_list_entry("block", "0120-*", "sales")
     store.close()
     code, out, _ = run_check(
-        capsys, "--config", str(config), "--json", "03-3346-0110", "0120-123-456", "03-3581-4321"
+        capsys, "--config", str(config), "--json", "03-1234-5678", "0120-123-456", "03-3346-0110"
     )
     assert code == 0
     assert [r["verdict"] for r in json_lines(out)] == ["allowlisted", "blocklisted", "police-number"]

@@ -9,9 +9,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from callerid.decode import mdmf
-from callerid.decode.encode import encode_etsi, encode_mdmf, encode_sdmf
 from callerid.decode.hexline import decode_hex
 from callerid.model import CallerID
+from callerid.transmit.encode import encode_etsi, encode_mdmf, encode_sdmf
 
 DATA = Path(__file__).parent / "data"
 
@@ -45,10 +45,33 @@ def test_askey_manual_sdmf_hex_line_without_checksum() -> None:
     assert (rec.format, rec.date, rec.time, rec.number, rec.checksum_ok) == (
         "sdmf",
         "0322",
-        "2405",
+        None,  # 24:05 cannot be: not accepted, kept raw and flagged
         "9145512345",
         None,
     )
+    assert ("invalid_time", "2405") in rec.extras
+
+
+def test_bellcore_ddn_is_the_number_when_no_number_came_but_etsi_0x03_is_the_called_line() -> None:
+    body = b"\x01\x0801030934" + b"\x03\x0a9415557218" + b"\x07\x0bSARASOTA,FL"
+    rec = mdmf.decode_message(message(0x80, body))
+    assert rec is not None and rec.format == "mdmf"
+    assert rec.number == "9415557218" and ("dialled_number", "9415557218") in rec.extras
+    etsi = mdmf.decode_message(message(0x80, b"\x11\x01\x01" + body))
+    assert etsi is not None and etsi.format == "etsi" and etsi.number is None
+
+
+def test_impossible_dates_and_times_are_flagged_not_accepted() -> None:
+    for stamp, date, time, flags in [
+        (b"12012423", "1201", None, [("invalid_time", "2423")]),
+        (b"13011200", None, "1200", [("invalid_date", "1301")]),
+        (b"02301260", None, None, [("invalid_date", "0230"), ("invalid_time", "1260")]),
+        (b"02291159", "0229", "1159", []),
+        (b"00000000", None, None, []),  # no clock: not an error
+    ]:
+        rec = mdmf.decode_message(message(0x80, b"\x01\x08" + stamp + b"\x02\x0a4075552120"))
+        assert rec is not None and (rec.date, rec.time) == (date, time)
+        assert [e for e in rec.extras if e[0].startswith("invalid_")] == flags
 
 
 def test_sdmf_with_checksum_good_and_bad() -> None:
@@ -152,7 +175,8 @@ numbers = st.text(alphabet="0123456789", min_size=1, max_size=20) | st.builds(
 names = st.text(
     alphabet=st.characters(min_codepoint=0x20, max_codepoint=0x7E), min_size=1, max_size=15
 ).filter(lambda s: s.strip() == s and s != "")
-dates = st.builds(lambda m, d: f"{m:02d}{d:02d}", st.integers(1, 12), st.integers(1, 31))
+DAYS = (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+dates = st.integers(1, 12).flatmap(lambda m: st.integers(1, DAYS[m - 1]).map(lambda d: f"{m:02d}{d:02d}"))
 times = st.builds(lambda h, m: f"{h:02d}{m:02d}", st.integers(0, 23), st.integers(0, 59))
 absences = st.sampled_from(["P", "O"])
 

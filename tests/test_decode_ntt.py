@@ -9,8 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from callerid.decode import ntt
-from callerid.decode.encode import encode_ntt
 from callerid.model import CallerID
+from callerid.transmit.encode import encode_ntt
 
 DATA = Path(__file__).parent / "data"
 
@@ -198,7 +198,8 @@ numbers = st.text(alphabet="0123456789", min_size=1, max_size=30) | st.builds(
 names = st.text(
     alphabet=st.characters(min_codepoint=0x20, max_codepoint=0x7E), min_size=1, max_size=20
 ).filter(lambda s: s.strip() == s)
-dates = st.builds(lambda m, d: f"{m:02d}{d:02d}", st.integers(1, 12), st.integers(1, 31))
+DAYS = (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+dates = st.integers(1, 12).flatmap(lambda m: st.integers(1, DAYS[m - 1]).map(lambda d: f"{m:02d}{d:02d}"))
 times = st.builds(lambda h, m: f"{h:02d}{m:02d}", st.integers(0, 23), st.integers(0, 59))
 
 

@@ -14,8 +14,8 @@ import pytest
 from oracle import spandsp
 
 from callerid.decode import mdmf, ntt
-from callerid.decode.encode import encode_etsi, encode_mdmf, encode_ntt, encode_sdmf
 from callerid.model import CallerID
+from callerid.transmit.encode import encode_etsi, encode_mdmf, encode_ntt, encode_sdmf
 
 reason = spandsp.unavailable()
 pytestmark = pytest.mark.skipif(reason is not None, reason=f"spandsp oracle unavailable: {reason}")

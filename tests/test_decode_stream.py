@@ -9,11 +9,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from callerid.decode.encode import encode_etsi, encode_mdmf, encode_ntt, encode_sdmf, format_text
 from callerid.decode.hexline import decode_hex, hex_bytes
 from callerid.decode.stream import CallerIDStream
 from callerid.decode.text import name_absence_of
 from callerid.model import CallerID
+from callerid.transmit.encode import encode_etsi, encode_mdmf, encode_ntt, encode_sdmf, format_text
 
 DATA = Path(__file__).parent / "data"
 

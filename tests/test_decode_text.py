@@ -138,7 +138,7 @@ def test_mesg_lines_are_kept_in_extras() -> None:
     assert rec.number == "0471230000"
 
 
-def test_dialled_number_line_is_kept_in_extras() -> None:
+def test_ddn_beside_nmbr_is_kept_in_extras() -> None:
     [rec] = feed(["DATE = 1125", "TIME = 0930", "DDN_NMBR = 5551000", "NMBR = 5045551234", "NAME = X"])[0]
     assert ("DDN_NMBR", "5551000") in rec.extras and rec.number == "5045551234"
 
@@ -260,7 +260,7 @@ def test_date_and_time_formats() -> None:
     assert (rec.date, rec.time) == ("1125", "0930")
     [rec] = feed(["DATE = garbage", "TIME = x", "NMBR = 1"])[0]
     assert (rec.date, rec.time) == (None, None)
-    assert ("DATE", "garbage") in rec.extras and ("TIME", "x") in rec.extras
+    assert ("invalid_date", "garbage") in rec.extras and ("invalid_time", "x") in rec.extras
 
 
 def test_a_date_only_fragment_is_still_reported() -> None:
@@ -284,8 +284,8 @@ def test_line_buffer_handles_cr_lf_crlf_and_bad_bytes() -> None:
         "",
         "DATE = 1125",
         "TIME = 0930",
-        "NMBR = 047123\ufffd0000",
-        "NAME = \ufffd\ufffdSATO",
+        "NMBR = 0471230000",  # not UTF-8: read as Latin-1, whose 0x91 is a control, removed
+        "NAME = \xff\xfeSATO",  # Latin-1 "ÿþ", not replacement characters
     ]
     assert buf.pending() == ""
 

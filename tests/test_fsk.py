@@ -14,9 +14,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from callerid.decode import fsk, fsk_mod
-from callerid.decode.encode import encode_etsi, encode_mdmf, encode_ntt, encode_sdmf
+from callerid.decode import fsk
 from callerid.model import CallerID
+from callerid.transmit import modulator
+from callerid.transmit.encode import encode_etsi, encode_mdmf, encode_ntt, encode_sdmf
 
 ENCODERS = {"bell202": encode_mdmf, "v23": encode_etsi, "ntt": encode_ntt}
 FORMAT_OF = {"bell202": "mdmf", "v23": "etsi", "ntt": "ntt"}
@@ -34,7 +35,7 @@ def random_caller(rng: random.Random, standard: str) -> CallerID:
 
 
 def burst(caller: CallerID, standard: str, rate: int = 8000, **kwargs: float) -> np.ndarray:
-    return fsk_mod.modulate(ENCODERS[standard](caller), standard, rate, **kwargs)
+    return modulator.modulate(ENCODERS[standard](caller), standard, rate, **kwargs)
 
 
 def recording(parts: list[np.ndarray], rate: int = 8000, gap: float = 0.3) -> np.ndarray:
@@ -70,11 +71,11 @@ def decoded(x: np.ndarray, rate: int = 8000, standard: str = "auto") -> list[Cal
 
 
 def test_bits_on_the_line_follow_each_standard() -> None:
-    bell = fsk_mod.message_bits(b"\x80", "bell202")
+    bell = modulator.message_bits(b"\x80", "bell202")
     assert bell[:4] == [0, 1, 0, 1] and len(bell) == 300 + 180 + 10 + 5
     assert bell[300:480] == [1] * 180
     assert bell[480:490] == [0, 0, 0, 0, 0, 0, 0, 0, 1, 1]  # start, 0x80 LSB first, one stop bit
-    ntt = fsk_mod.message_bits(b"\x90", "ntt")
+    ntt = modulator.message_bits(b"\x90", "ntt")
     assert ntt[:75] == [1] * 75  # no seizure, marks only
     assert ntt[75:88] == [0, 0, 0, 0, 0, 1, 0, 0, 1, 1, 1, 1, 1]  # 0x90, then 4 stop bits like spandsp
 
@@ -82,13 +83,13 @@ def test_bits_on_the_line_follow_each_standard() -> None:
 @pytest.mark.parametrize("standard,mark,space", [("bell202", 1200, 2200), ("v23", 1300, 2100)])
 def test_modulator_tones_level_and_phase_continuity(standard: str, mark: int, space: int) -> None:
     rate = 8000
-    audio = fsk_mod.modulate(b"\x00" * 4, standard, rate, level_dbfs=-10.0, seizure_bits=0, mark_bits=240)
+    audio = modulator.modulate(b"\x00" * 4, standard, rate, level_dbfs=-10.0, seizure_bits=0, mark_bits=240)
     rms_dbfs = 20 * np.log10(np.sqrt(np.mean(audio**2)) * np.sqrt(2))
     assert abs(rms_dbfs - -10.0) < 0.1
     marks = audio[: int(0.2 * rate)]
     spectrum = np.abs(np.fft.rfft(marks * np.hanning(len(marks))))
     assert abs(np.argmax(spectrum) * rate / len(marks) - mark) <= 5
-    spaces = fsk_mod.modulate(b"\x00" * 40, standard, rate, seizure_bits=0, mark_bits=0, stop_bits=0)
+    spaces = modulator.modulate(b"\x00" * 40, standard, rate, seizure_bits=0, mark_bits=0, stop_bits=0)
     spectrum = np.abs(np.fft.rfft(spaces * np.hanning(len(spaces))))
     assert abs(np.argmax(spectrum) * rate / len(spaces) - space) <= 5
     # Phase-continuous: no sample-to-sample step larger than the fastest tone allows.
@@ -98,12 +99,12 @@ def test_modulator_tones_level_and_phase_continuity(standard: str, mark: int, sp
 
 def test_pcm_conversion_and_refusals() -> None:
     audio = np.array([0.0, 0.5, -0.5, 1.5, -1.5])
-    assert np.frombuffer(fsk_mod.to_pcm(audio, 2), "<i2").tolist() == [0, 16384, -16384, 32767, -32768]
-    assert list(fsk_mod.to_pcm(audio, 1)) == [128, 192, 64, 255, 0]
+    assert np.frombuffer(modulator.to_pcm(audio, 2), "<i2").tolist() == [0, 16384, -16384, 32767, -32768]
+    assert list(modulator.to_pcm(audio, 1)) == [128, 192, 64, 255, 0]
     with pytest.raises(ValueError, match="width"):
-        fsk_mod.to_pcm(audio, 3)
+        modulator.to_pcm(audio, 3)
     with pytest.raises(ValueError, match="too low"):
-        fsk_mod.modulate(b"\x80", "bell202", 4000)
+        modulator.modulate(b"\x80", "bell202", 4000)
 
 
 # -- clean and noisy round trips -------------------------------------------------------------
@@ -131,7 +132,7 @@ def test_clean_round_trip_auto_detects_the_standard(standard: str) -> None:
 def test_sdmf_and_withheld_numbers_over_bell202() -> None:
     sdmf = encode_sdmf("5045551234", "0321", "1405")
     withheld = encode_mdmf(CallerID("mdmf", absence="P", name_absence="P", date="0101", time="0000"))
-    x = recording([fsk_mod.modulate(sdmf, "bell202"), fsk_mod.modulate(withheld, "bell202")])
+    x = recording([modulator.modulate(sdmf, "bell202"), modulator.modulate(withheld, "bell202")])
     got = decoded(x, standard="bell202")
     assert [(c.format, c.number, c.absence) for c in got] == [
         ("sdmf", "5045551234", None),
@@ -189,9 +190,9 @@ def test_clipped_audio_still_decodes() -> None:
 def test_dc_offset_and_unsigned_8_bit_samples() -> None:
     x = recording([burst(CALLER, "ntt", level_dbfs=-12.0)]) + 0.4
     assert [c.number for c in decoded(x)] == ["0335814321"]
-    u8 = np.frombuffer(fsk_mod.to_pcm(x - 0.4, 1), dtype=np.uint8)
+    u8 = np.frombuffer(modulator.to_pcm(x - 0.4, 1), dtype=np.uint8)
     assert [c.number for c in decoded(u8)] == ["0335814321"]
-    i16 = np.frombuffer(fsk_mod.to_pcm(x - 0.4, 2), dtype="<i2")
+    i16 = np.frombuffer(modulator.to_pcm(x - 0.4, 2), dtype="<i2")
     assert [c.number for c in decoded(i16)] == ["0335814321"]
 
 
@@ -286,15 +287,15 @@ def test_random_bytes_as_fsk_give_no_record() -> None:
     for standard in ("bell202", "v23", "ntt"):
         for _ in range(5):
             junk = bytes(rng.randrange(256) for _ in range(rng.randint(5, 60)))
-            assert decoded(recording([fsk_mod.modulate(junk, standard)])) == []
+            assert decoded(recording([modulator.modulate(junk, standard)])) == []
 
 
 @pytest.mark.parametrize("standard", ["bell202", "v23", "ntt"])
 def test_truncated_bursts_give_no_record(standard: str) -> None:
     caller = random_caller(random.Random("cut"), standard)
     data = ENCODERS[standard](caller)
-    clean = fsk_mod.modulate(data, standard, postamble_bits=0)
-    body_start = len(fsk_mod.message_bits(b"", standard, postamble_bits=0)) * 8000 // 1200
+    clean = modulator.modulate(data, standard, postamble_bits=0)
+    body_start = len(modulator.message_bits(b"", standard, postamble_bits=0)) * 8000 // 1200
     for fraction in (0.0, 0.2, 0.5, 0.8, 0.95):
         cut = body_start + int((len(clean) - body_start) * fraction) - 40
         assert decoded(recording([clean[:cut]])) == [], fraction

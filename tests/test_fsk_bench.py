@@ -5,8 +5,10 @@ from __future__ import annotations
 import pytest
 
 from callerid.benchmarks import fsk as bench
+from callerid.benchmarks import fsk_messages as messages
 from callerid.benchmarks import spandsp_fsk
-from callerid.decode import fsk, fsk_mod
+from callerid.decode import fsk
+from callerid.transmit import modulator
 
 
 def test_spandsp_messages_rebuild_our_wire_bytes() -> None:
@@ -16,12 +18,12 @@ def test_spandsp_messages_rebuild_our_wire_bytes() -> None:
     except spandsp_fsk.OracleUnavailable as exc:
         pytest.skip(str(exc))
     for standard in bench.STANDARDS:
-        callers = bench.random_callers(standard, 6)
-        wires = [bench.wire_message(standard, c) for c in callers]
-        audio = bridge.transmit([bench.spandsp_message(standard, w) for w in wires], standard)
+        callers = messages.random_callers(standard, 6)
+        wires = [messages.wire_message(standard, c) for c in callers]
+        audio = bridge.transmit([messages.spandsp_message(standard, w) for w in wires], standard)
         for wire, a in zip(wires, audio, strict=True):
             assert [b.data for b in fsk.demodulate(a, 8000, standard)] == [wire]
-        assert bridge.receive(audio, standard) == [[bench.spandsp_view(standard, w)] for w in wires]
+        assert bridge.receive(audio, standard) == [[messages.spandsp_view(standard, w)] for w in wires]
 
 
 def test_measure_small_run_and_table() -> None:
@@ -47,7 +49,7 @@ def test_noise_is_full_band_at_the_stated_snr() -> None:
     """The SNR definition in the table: burst power over white-noise power across 0-4 kHz."""
     import numpy as np
 
-    burst = fsk_mod.modulate(b"\x80\x01\x00\x7f", "v23", level_dbfs=-13.0)
+    burst = modulator.modulate(b"\x80\x01\x00\x7f", "v23", level_dbfs=-13.0)
     sigma = np.sqrt(np.mean(burst**2) / 10 ** (8.0 / 10))
     noise = np.random.default_rng(1).normal(0.0, sigma, 400_000)
     assert 10 * np.log10(np.mean(burst**2) / np.mean(noise**2)) == pytest.approx(8.0, abs=0.05)

@@ -11,11 +11,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from callerid import wavfile
 from callerid.cli import main
-from callerid.decode import fsk, fsk_mod
-from callerid.decode.encode import encode_etsi, encode_mdmf, encode_ntt
+from callerid.decode import fsk
 from callerid.model import CallerID
-from callerid.wavfile import WavError, iter_wav, pcm_to_float, read_wav, wav_info
+from callerid.transmit import modulator
+from callerid.transmit.encode import encode_etsi, encode_mdmf, encode_ntt
+from callerid.wavfile import WavError, iter_wav, read_wav, wav_info
 
 NTT_CALLER = CallerID("ntt", number="0335814321", date="1125", time="0930")
 BELL_CALLER = CallerID("mdmf", absence="P", name="A N OTHER", date="0321", time="1405")
@@ -23,7 +25,7 @@ ETSI_CALLER = CallerID("etsi", number="01632960001", date="0101", time="0000")
 
 
 def write_wav(path: Path, samples: np.ndarray, rate: int, width: int, channels: int = 1) -> Path:
-    pcm = np.frombuffer(fsk_mod.to_pcm(samples, width), dtype=np.uint8 if width == 1 else "<i2")
+    pcm = np.frombuffer(modulator.to_pcm(samples, width), dtype=np.uint8 if width == 1 else "<i2")
     if channels == 2:
         pcm = np.stack([pcm, pcm], axis=1).reshape(-1)
     with wave.open(str(path), "wb") as wav:
@@ -38,11 +40,11 @@ def call_audio(rate: int) -> np.ndarray:
     gap = np.zeros(int(0.25 * rate))
     parts = [
         gap,
-        fsk_mod.modulate(encode_ntt(NTT_CALLER), "ntt", rate),
+        modulator.modulate(encode_ntt(NTT_CALLER), "ntt", rate),
         gap,
-        fsk_mod.modulate(encode_mdmf(BELL_CALLER), "bell202", rate),
+        modulator.modulate(encode_mdmf(BELL_CALLER), "bell202", rate),
         gap,
-        fsk_mod.modulate(encode_etsi(ETSI_CALLER), "v23", rate),
+        modulator.modulate(encode_etsi(ETSI_CALLER), "v23", rate),
         gap,
     ]
     x = np.concatenate(parts)
@@ -61,6 +63,20 @@ def test_json_records_for_8_and_16_bit_at_8_and_16_khz(
         {**BELL_CALLER.to_json(), "checksum_ok": True, "file": str(path)},
         {**ETSI_CALLER.to_json(), "checksum_ok": True, "file": str(path)},
     ]
+
+
+@pytest.mark.parametrize(
+    "subtype", ["PCM_U8", "PCM_24", "PCM_32", "FLOAT", "DOUBLE", "ULAW", "ALAW", "IMA_ADPCM", "MS_ADPCM"]
+)
+def test_every_wav_encoding_a_recorder_or_modem_writes(
+    tmp_path: Path, subtype: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """μ-law (format 7), A-law (6), IMA ADPCM (17) and the rest, written by libsndfile."""
+    path = wavfile.write_wav(tmp_path / f"call-{subtype}.wav", call_audio(8000), 8000, subtype=subtype)
+    assert wavfile.wav_info(path).subtype == subtype
+    assert main(["decode-audio", "--json", str(path)]) == 0
+    numbers = [json.loads(line)["number"] for line in capsys.readouterr().out.splitlines()]
+    assert numbers == ["0335814321", None, "01632960001"]
 
 
 def test_readable_lines_and_stereo(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -105,8 +121,8 @@ def test_bad_files_are_one_line_each_and_the_rest_still_decode(
     assert len(captured.out.splitlines()) == 3  # good.wav still decoded, after the failures
     errors = captured.err.splitlines()
     assert len(errors) == 5 and all(e.startswith("callerid decode-audio: ") for e in errors)
-    assert "not a PCM WAV file" in errors[0] and "no such file" in errors[1]
-    assert "not a WAV file" in errors[2] and "too low" in errors[3] and "is a directory" in errors[4]
+    assert "not a readable WAV file" in errors[0] and "no such file" in errors[1]
+    assert "not a readable WAV file" in errors[2] and "too low" in errors[3] and "is a directory" in errors[4]
     assert "Traceback" not in captured.err
 
 
@@ -148,22 +164,35 @@ def test_reader_widths_channels_and_blocks(tmp_path: Path) -> None:
     # 24-bit and 32-bit PCM by hand
     ints = np.array([0, 1 << 22, -(1 << 22), (1 << 23) - 1, -(1 << 23)])
     raw24 = b"".join(int(v & 0xFFFFFF).to_bytes(3, "little") for v in ints)
-    assert pcm_to_float(raw24, 3).tolist() == pytest.approx([0, 0.5, -0.5, 1 - 2**-23, -1.0])
+    assert read_wav(riff(tmp_path / "w24.wav", raw24, 1, 24))[0].tolist() == pytest.approx(
+        [0, 0.5, -0.5, 1 - 2**-23, -1.0]
+    )
     raw32 = np.array([0, 1 << 30, -(1 << 31)], dtype="<i4").tobytes()
-    assert pcm_to_float(raw32 + b"\x01", 4).tolist() == [0.0, 0.5, -1.0]  # a partial frame is dropped
+    assert read_wav(riff(tmp_path / "w32.wav", raw32, 1, 32))[0].tolist() == [0.0, 0.5, -1.0]
+    floats = np.array([0.0, 0.25, -0.75], dtype="<f4").tobytes()
+    assert read_wav(riff(tmp_path / "f32.wav", floats, 3, 32))[0].tolist() == [0.0, 0.25, -0.75]
+
+
+def riff(path: Path, data: bytes, tag: int, bits: int, rate: int = 8000) -> Path:
+    """A one-channel WAV written byte by byte (format tag 1 PCM, 3 IEEE float), not by our writer."""
+    align = bits // 8
+    fmt = tag.to_bytes(2, "little") + (1).to_bytes(2, "little") + rate.to_bytes(4, "little")
+    fmt += (rate * align).to_bytes(4, "little") + align.to_bytes(2, "little") + bits.to_bytes(2, "little")
+    body = b"WAVEfmt " + len(fmt).to_bytes(4, "little") + fmt
+    body += b"data" + len(data).to_bytes(4, "little") + data
+    path.write_bytes(b"RIFF" + len(body).to_bytes(4, "little") + body)
+    return path
 
 
 def test_reader_refusals(tmp_path: Path) -> None:
-    float_wav = tmp_path / "float.wav"
-    # A WAVE_FORMAT_IEEE_FLOAT header: the wave module refuses it, we say so in one line.
-    header = b"RIFF" + (36).to_bytes(4, "little") + b"WAVEfmt " + (16).to_bytes(4, "little")
-    header += (3).to_bytes(2, "little") + (1).to_bytes(2, "little") + (8000).to_bytes(4, "little")
-    header += (32000).to_bytes(4, "little") + (4).to_bytes(2, "little") + (32).to_bytes(2, "little")
-    float_wav.write_bytes(header + b"data" + (0).to_bytes(4, "little"))
-    with pytest.raises(WavError, match="not a PCM WAV file"):
-        read_wav(float_wav)
+    junk = tmp_path / "junk.wav"
+    junk.write_bytes(b"RIFF....WAVEnot really")
+    with pytest.raises(WavError, match="junk.wav: not a readable WAV file"):
+        read_wav(junk)
     with pytest.raises(WavError, match="no such file"):
         read_wav(tmp_path / "nope.wav")
+    with pytest.raises(WavError, match="is a directory"):
+        wav_info(tmp_path)
     truncated = write_wav(tmp_path / "cut.wav", np.zeros(1000), 8000, 2)
     truncated.write_bytes(truncated.read_bytes()[:-501])  # header promises more than is there
     samples, _ = read_wav(truncated)

@@ -15,9 +15,10 @@ import pytest
 from oracle import spandsp as frames_oracle
 
 from callerid.benchmarks import spandsp_fsk
-from callerid.decode import fsk, fsk_mod
-from callerid.decode.encode import encode_etsi, encode_mdmf, encode_ntt, encode_sdmf
+from callerid.decode import fsk
 from callerid.model import CallerID
+from callerid.transmit import modulator
+from callerid.transmit.encode import encode_etsi, encode_mdmf, encode_ntt, encode_sdmf
 
 try:
     BRIDGE: spandsp_fsk.SpandspFSK | None = spandsp_fsk.SpandspFSK()
@@ -97,7 +98,7 @@ def test_spandsp_receiver_accepts_our_modulator(standard: str) -> None:
         number = "0" + "".join(rng.choice("0123456789") for _ in range(9))
         caller = CallerID(standard, number=number, date=f"{i + 1:02d}15", time="1200")
         wires.append(encode_ntt(caller) if standard == "ntt" else encode_etsi(caller))
-    audio = [pad(fsk_mod.modulate(w, standard, level_dbfs=-15.0) * 32767) for w in wires]
+    audio = [pad(modulator.modulate(w, standard, level_dbfs=-15.0) * 32767) for w in wires]
     received = BRIDGE.receive(audio, standard)
     for wire, got in zip(wires, received, strict=True):
         expected = bytes(c & 0x7F for c in wire[:-2]) if standard == "ntt" else wire[:-1]

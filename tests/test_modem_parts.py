@@ -12,10 +12,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from callerid.modem import profiles
-from callerid.modem.audio import AudioError, wav_to_u8
+from callerid.modem.audio import wav_to_u8
 from callerid.modem.discovery import find_ports, usb_info
 from callerid.modem.dle import Unshielder, shield
 from callerid.modem.link import ModemLink
+from callerid.wavfile import WavError
 from tests.modem_helpers import LineRecorder
 
 # ---- profiles -------------------------------------------------------------------------------
@@ -130,15 +131,15 @@ def test_downsampling_filters_instead_of_aliasing(tmp_path: Path) -> None:
     ("content", "message"),
     [
         (None, "no such file"),
-        (b"not a wav at all", "not a readable PCM WAV"),
-        (b"", "not a readable PCM WAV"),
+        (b"not a wav at all", "not a readable WAV"),
+        (b"", "not a readable WAV"),
     ],
 )
 def test_bad_wavs_give_clear_errors(tmp_path: Path, content: bytes | None, message: str) -> None:
     path = tmp_path / "x.wav"
     if content is not None:
         path.write_bytes(content)
-    with pytest.raises(AudioError, match=message):
+    with pytest.raises(WavError, match=message):
         wav_to_u8(path)
 
 

@@ -144,7 +144,7 @@ def test_unreadable_wav_is_an_error_without_going_off_hook(tmp_path: Path) -> No
         assert "AT+FCLASS=8" not in sim.commands()
         assert sim.hangups == []
     details = [e.detail for e in events.of(ModemStatus) if e.state == "error"]
-    assert "not a readable PCM WAV" in details[0] and "no such file" in details[1]
+    assert "not a readable WAV" in details[0] and "no such file" in details[1]
 
 
 def test_playback_stops_when_the_caller_hangs_up(tmp_path: Path) -> None:

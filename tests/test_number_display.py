@@ -13,11 +13,11 @@ import time
 import numpy as np
 import pytest
 
-from callerid.decode import fsk_mod
 from callerid.model import CallerID
 from callerid.modem import number_display as nd
 from callerid.modem.events import CallerIDReceived, ModemStatus, Ring
 from callerid.modem.sim import SimCall, SimulatedModem
+from callerid.transmit import modulator
 from tests.modem_helpers import EventLog, fast_driver
 
 SCALE = 0.1  # sim times x 0.1: CAR rings every 0.1 s, normal rings every 0.3 s
@@ -74,9 +74,9 @@ def test_switch() -> None:
 def test_burst_watch_ends_after_the_burst_not_before() -> None:
     rate = 8000
     rng = np.random.default_rng(1)
-    burst = fsk_mod.caller_audio(TANAKA, "ntt", rate, level_dbfs=-14.0)
+    burst = modulator.caller_audio(TANAKA, "ntt", rate, level_dbfs=-14.0)
     line = np.concatenate([np.zeros(2400), burst, np.zeros(4000)]) + rng.normal(0, 0.003, 6400 + len(burst))
-    samples = fsk_mod.to_pcm(line, 1)
+    samples = modulator.to_pcm(line, 1)
     watch = nd.BurstWatch(rate)
     stopped_at = None
     for end in range(0, len(samples), 160):  # fed as +VRX would, growing
@@ -86,12 +86,12 @@ def test_burst_watch_ends_after_the_burst_not_before() -> None:
     burst_end = 2400 + len(burst)
     assert stopped_at is not None and burst_end + 0.15 * rate <= stopped_at <= burst_end + 0.25 * rate
     quiet = nd.BurstWatch(rate)
-    assert not quiet(fsk_mod.to_pcm(rng.normal(0, 0.003, 16000), 1))
+    assert not quiet(modulator.to_pcm(rng.normal(0, 0.003, 16000), 1))
 
 
 def test_decode_capture_reads_8_bit_audio() -> None:
-    audio = fsk_mod.to_pcm(
-        np.concatenate([np.zeros(800), fsk_mod.caller_audio(TANAKA, "ntt"), np.zeros(800)]), 1
+    audio = modulator.to_pcm(
+        np.concatenate([np.zeros(800), modulator.caller_audio(TANAKA, "ntt"), np.zeros(800)]), 1
     )
     assert [(c.format, c.number) for c in nd.decode_capture(audio, 8000)] == [("ntt", "0335814321")]
     assert nd.decode_capture(b"", 8000) == [] and nd.decode_capture(bytes([128]) * 8000, 8000) == []

@@ -13,11 +13,11 @@ from pathlib import Path
 import pytest
 
 from callerid.cli import main
-from callerid.decode.encode import encode_etsi, encode_mdmf, encode_ntt, encode_sdmf
 from callerid.model import CallerID
+from callerid.transmit.encode import encode_etsi, encode_mdmf, encode_ntt, encode_sdmf
 
 DATA = Path(__file__).parent / "data"
-KEYS = ["format", "number", "name", "absence", "date", "time", "checksum_ok"]
+KEYS = ["format", "number", "name", "absence", "name_absence", "date", "time", "checksum_ok"]
 
 
 def parse(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, list[dict], str]:
@@ -41,6 +41,7 @@ def test_modem_transcripts(capsys: pytest.CaptureFixture[str]) -> None:
             "number": "0471230000",
             "name": "SATO HANAKO",
             "absence": None,
+            "name_absence": None,
             "date": "1125",
             "time": "0930",
             "checksum_ok": None,

@@ -109,31 +109,51 @@ def test_japanese_number_shown_from_abroad_is_international() -> None:
 @pytest.mark.parametrize(
     ("code", "shown"),
     [
-        ("police-lookalike", "03-3581-4311"),
-        ("police-lookalike", "+1 212 555 0110"),
-        ("police-lookalike", "+81 3 3581 4321"),
-        ("police-number", "03-3346-0110"),
-        ("police-number", "03-5555-0110"),
         ("international", "+1 212 555 1234"),
-        ("ordinary", "03-1234-5678"),
+        ("withheld-free", "03-1234-5678"),
     ],
 )
-def test_allowlisted_numbers_are_never_flagged(code: str, shown: str) -> None:
-    assert check(shown).verdict == code
+def test_allowlisted_numbers_lose_caution_verdicts(code: str, shown: str) -> None:
+    expected = "ordinary" if code == "withheld-free" else code
+    assert check(shown).verdict == expected
     lists = FamilyLists(allow=[ListEntry("allow", shown, "family")])
     verdict = check(shown, lists)
     assert (verdict.verdict, verdict.action, verdict.risk) == ("allowlisted", "allow", 0)
     assert not verdict.flagged
     assert verdict.reasons[0].code == "allowlisted" and "family" in verdict.reasons[0].detail
-    if code != "ordinary":  # what the rules found is kept as a note for the family
+    if expected != "ordinary":  # what the rules found is kept as a note for the family
         assert len(verdict.reasons) > 1 and "ordinary" not in codes(verdict)
+
+
+@pytest.mark.parametrize(
+    ("code", "shown"),
+    [
+        ("police-lookalike", "03-3581-4311"),
+        ("police-lookalike", "+1 212 555 0110"),
+        ("police-lookalike", "+81 3 3581 4321"),
+        ("police-number", "03-3581-4321"),
+        ("police-number", "03-3346-0110"),
+        ("police-number", "03-5555-0110"),
+    ],
+)
+def test_an_allow_entry_never_silences_a_police_verdict(code: str, shown: str) -> None:
+    """Fraudsters display genuine police numbers: a trusted entry must not turn them green."""
+    plain = check(shown)
+    lists = FamilyLists(allow=[ListEntry("allow", shown, "警視庁")])
+    verdict = check(shown, lists)
+    assert (verdict.verdict, verdict.action, verdict.risk) == (code, plain.action, plain.risk)
+    assert verdict.flagged
+    assert "allow-ignored-for-police" in codes(verdict)
+    note = verdict.reasons[codes(verdict).index("allow-ignored-for-police")]
+    assert "警視庁" in note.detail_ja and "never silences" in note.detail
 
 
 def test_allowlisted_by_prefix_or_other_form() -> None:
     lists = FamilyLists(allow=[ListEntry("allow", "0312345678")])
     assert check("+81312345678", lists).verdict == "allowlisted"  # international form, normalised
     lists = FamilyLists(allow=[ListEntry("allow", "03-3581-*")])
-    assert check("03-3581-4311", lists).verdict == "allowlisted"
+    assert check("03-3581-4311", lists).verdict == "police-lookalike"
+    assert check("03-3581-5678", lists).verdict == "allowlisted"
 
 
 LISTABLE = [s for s in SAMPLES.values() if s not in ("P", "O", "C")]  # absence codes are not numbers
@@ -156,9 +176,9 @@ def test_conflict_is_explained() -> None:
 
 
 def test_malformed_display_of_a_trusted_number_is_not_trusted() -> None:
-    lists = FamilyLists(allow=[ListEntry("allow", "03-3581-4321")])
-    assert check("03-3581-4321", lists).verdict == "allowlisted"
-    assert check("03-3581-4321#", lists).verdict == "police-lookalike"
+    lists = FamilyLists(allow=[ListEntry("allow", "03-1234-5678")])
+    assert check("03-1234-5678", lists).verdict == "allowlisted"
+    assert check("03-1234-5678#", lists).verdict == "invalid"
 
 
 # --------------------------------------------------------------------------- risk, reasons, words

@@ -45,12 +45,13 @@ def test_packaged_directory_keeps_every_row_and_its_source() -> None:
     rows = list(csv.DictReader(io.StringIO(PACKAGED.read_text(encoding="utf-8"))))
     assert list(rows[0]) == list(COLUMNS)
     directory = default_directory()
-    assert len(directory) == len(rows) == 14
+    assert len(directory) == len(rows) == 118
     assert all(e.source for e in directory.entries)
     tokyo = directory.lookup("0335814321")
-    assert tokyo is not None and tokyo.name_ja == "警視庁" and tokyo.confidence == "confirmed"
+    assert tokyo is not None and tokyo.name_ja == "警視庁" and tokyo.confidence == "corroborated"
     assert tokyo.display == "03-3581-4321" and "Tokyo" in tokyo.name_en
-    assert directory.lookup("0333460110").name_ja == "新宿警察署"
+    assert directory.lookup("0337050110").name_ja == "玉川警察署"
+    assert directory.lookup("0333460110") is None  # Shinjuku: only ever seen in GitHub files, dropped
 
 
 # --------------------------------------------------------------------------- every reported number
@@ -84,10 +85,10 @@ def test_reported_foreign_patterns_are_lookalikes_and_blocked() -> None:
 
 
 def test_known_number_is_police_number_with_call_back_advice() -> None:
-    verdict = check("03-3346-0110")
+    verdict = check("03-3705-0110")
     assert (verdict.verdict, verdict.action, verdict.risk) == ("police-number", "warn", 80)
     assert codes(verdict) == ["police-known"]
-    assert "新宿警察署" in verdict.reasons[0].detail and "#9110" in verdict.reasons[0].detail
+    assert "玉川警察署" in verdict.reasons[0].detail and "#9110" in verdict.reasons[0].detail
     assert "#9110" in verdict.reasons[0].detail_ja
 
 
@@ -147,7 +148,7 @@ def test_foreign_010_or_malformed_ending_in_110_is_a_lookalike(shown: str) -> No
         "+1 800 0335814321",
         "+1 800 335814321",
         "+44 335814321 7",
-        "010 1 0333460110",
+        "010 1 0337050110",
         "0335814321abc",
         "335814321",
         "99 0992060110",
@@ -167,7 +168,7 @@ def test_one_digit_off_each_kind_of_edit() -> None:
         "03-3581-432": ("deletion", "digit 10 (1) is missing"),
         "03-3851-4321": ("transposition", "digits 4 and 5 are swapped"),
         "0107234211": ("substitution", "digit 3 is 0 instead of 7"),  # looks like 010 + a foreign number
-        "06-6943-1235": ("substitution", "digit 10 is 5 instead of 4"),
+        "06-6465-1235": ("substitution", "digit 10 is 5 instead of 4"),  # Osaka's 福島警察署
         "03-3581-44321": ("insertion", "an extra 4 at digit 8"),
         "03-33581-4321": None,  # the extra digit leaves the real number's digits intact: police-digits
     }
@@ -192,8 +193,14 @@ def test_classify_edit_is_exact() -> None:
     assert classify_edit("03358143", want) is None
 
 
+def domestic(digits: str) -> bool:
+    """A valid number dialled within Japan (010... is the international prefix: a foreign number)."""
+    number = normalise(digits)
+    return number.valid and number.domestic
+
+
 def test_every_one_edit_variant_of_every_known_number_is_flagged() -> None:
-    """Exhaustive: all ~220 variants of each of the 14 numbers, generated independently."""
+    """Exhaustive: all ~220 variants of each directory number, generated independently."""
     directory = default_directory()
     known = {e.number for e in directory.entries}
     for entry in directory.entries:
@@ -201,8 +208,11 @@ def test_every_one_edit_variant_of_every_known_number_is_flagged() -> None:
             verdict = check(variant).verdict
             if variant in known:
                 assert verdict == "police-number"
-            elif variant.endswith("0110") and normalise(variant).valid:
+            elif variant.endswith("0110") and domestic(variant):
                 # Another station could own it: police-number (warn), never a blocked lookalike.
+                assert verdict == "police-number", variant
+            elif directory.pattern(variant) is not None and domestic(variant):
+                # In a sourced pattern (Osaka's -1234, -9110): likewise warned, never blocked.
                 assert verdict == "police-number", variant
             else:
                 assert verdict == "police-lookalike", (variant, entry.number)
@@ -216,13 +226,15 @@ def test_two_digits_off_is_not_a_lookalike() -> None:
 def test_ordinary_numbers_that_merely_contain_110_stay_ordinary() -> None:
     for shown in (
         "03-1234-5110",
-        "018-864-9110",
+        "018-864-8110",
         "011-241-1110",
         "0120-264-110",
         "090-1100-1100",
         "050-5110-2345",
     ):
         assert check(shown).verdict == "ordinary", shown
+    # ...but -9110 is the consultation lines' pattern (police_patterns_jp.csv), e.g. Akita's line.
+    assert check("018-864-9110").verdict == "police-number"
 
 
 def test_police_rules_only_apply_where_the_directory_applies() -> None:
@@ -234,7 +246,7 @@ def test_police_rules_only_apply_where_the_directory_applies() -> None:
 
 # --------------------------------------------------------------------------- extra rows from a CSV
 
-HEADER = ",".join(COLUMNS)
+HEADER = "kind,prefecture_ja,prefecture_en,name_ja,number,source,confidence"  # the wave-1 header still reads
 
 
 def write(tmp_path: Path, text: str, name: str = "extra.csv") -> Path:
@@ -250,7 +262,7 @@ def test_extra_csv_adds_a_station(tmp_path: Path) -> None:
         "station,愛知県,Aichi,テスト警察署,052-951-1611,hobbyist,single\n",
     )
     directory = load_directory(path)
-    assert len(directory) == 16
+    assert len(directory) == len(default_directory()) + 2
     entry = directory.lookup("0529511611")
     assert entry is not None and entry.confidence == "single"
     assert directory.lookup("0333570110").confidence == "user"  # empty confidence: the family's own
@@ -263,7 +275,7 @@ def test_extra_csv_adds_a_station(tmp_path: Path) -> None:
 def test_extra_csv_columns_in_any_order_with_bom(tmp_path: Path) -> None:
     path = write(tmp_path, "\ufeffnumber,name_ja,kind\n0776-22-2880,福井県警察本部（修正）,hq\n")
     directory = load_directory(path)
-    assert len(directory) == 14  # same number: the family's row replaces the packaged one
+    assert len(directory) == len(default_directory())  # same number: the family row replaces the packaged one
     assert directory.lookup("0776222880").name_ja == "福井県警察本部（修正）"
 
 
@@ -327,5 +339,5 @@ def test_directory_scales_and_stays_exact() -> None:
 
 def test_parse_csv_reads_the_packaged_file_text() -> None:
     entries = parse_csv(PACKAGED.read_text(encoding="utf-8"), "packaged")
-    assert {e.kind for e in entries} == {"hq", "station"}
+    assert {e.kind for e in entries} == {"hq", "consultation", "station", "other"}
     assert [e.number for e in entries] == [e.number for e in default_directory().entries]

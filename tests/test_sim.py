@@ -8,10 +8,10 @@ import time
 
 import pytest
 
-from callerid.decode.encode import encode_mdmf, format_text
 from callerid.model import CallerID
 from callerid.modem.dle import Unshielder
 from callerid.modem.sim import SimCall, SimulatedModem
+from callerid.transmit.encode import encode_mdmf, format_text
 
 HANAKO = CallerID("text", number="0471230000", name="SATO HANAKO", date="1125", time="0930")
 

@@ -1,4 +1,4 @@
-"""WAV audio as numbers: read, trim, normalise loudness, join, measure.
+"""Speech audio as numbers: trim, normalise loudness, join, measure (files: `callerid.wavfile`).
 
 Every spoken warning goes through here so that all of them reach the listener
 at the same loudness whatever engine made them (Open JTalk renders far quieter
@@ -9,12 +9,13 @@ only needs it in the background render thread, never on the call path.
 
 from __future__ import annotations
 
-import os
-import tempfile
-import wave
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+# Reading and writing WAV files is the package's one WAV module's job (any encoding, atomic
+# writes); the speech cache uses it through these names.
+from callerid.wavfile import read_wav, write_wav
 
 if TYPE_CHECKING:
     import numpy as np
@@ -37,44 +38,6 @@ class WavStats:
     rate: int
     rms_dbfs: float  # gated: loudness of the speech, not of the pauses
     peak_dbfs: float
-
-
-def read_wav(path: str | Path) -> tuple[np.ndarray, int]:
-    """Mono float samples in [-1, 1] and the sample rate (16-bit PCM, any channel count)."""
-    import numpy as np
-
-    with wave.open(str(path), "rb") as wav:
-        rate = wav.getframerate()
-        channels = wav.getnchannels()
-        width = wav.getsampwidth()
-        frames = wav.readframes(wav.getnframes())
-    if width != 2:
-        raise ValueError(f"{path}: only 16-bit PCM WAV is supported, not {8 * width}-bit")
-    samples = np.frombuffer(frames, dtype="<i2").astype(np.float32) / 32768.0
-    if channels > 1:
-        samples = samples.reshape(-1, channels).mean(axis=1)
-    return samples, rate
-
-
-def write_wav(path: str | Path, samples: np.ndarray, rate: int) -> Path:
-    """Write mono 16-bit PCM atomically: a reader (the player) never sees half a file."""
-    import numpy as np
-
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    pcm = (np.clip(samples, -1.0, 32767 / 32768) * 32768.0).astype("<i2")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as raw, wave.open(raw, "wb") as wav:
-            wav.setnchannels(1)
-            wav.setsampwidth(2)
-            wav.setframerate(rate)
-            wav.writeframes(pcm.tobytes())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
 
 
 def _frame_power(samples: np.ndarray, rate: int) -> np.ndarray:
@@ -175,10 +138,25 @@ def concat(parts: list[np.ndarray]) -> np.ndarray:
 
 def measure(path: str | Path) -> WavStats:
     """Duration and loudness of a WAV file (what `alert-test` prints and the tests check)."""
-    samples, rate = read_wav(path)
+    samples, rate = read_wav(path, mix=True)
     return WavStats(
         duration=len(samples) / rate if rate else 0.0,
         rate=rate,
         rms_dbfs=gated_rms_dbfs(samples, rate),
         peak_dbfs=peak_dbfs(samples),
     )
+
+
+__all__ = [
+    "WavStats",
+    "chime",
+    "concat",
+    "gated_rms_dbfs",
+    "measure",
+    "normalise",
+    "peak_dbfs",
+    "read_wav",
+    "silence",
+    "trim_silence",
+    "write_wav",
+]

@@ -33,6 +33,7 @@ from callerid.modem import events as ev
 from callerid.policy import Policy
 from callerid.screen.engine import ScreenConfig, screen
 from callerid.screen.lists import FamilyLists
+from callerid.screen.police import PoliceEntry
 
 if TYPE_CHECKING:
     from callerid.store import Store
@@ -106,7 +107,9 @@ class Appliance:
         hooks: ApplianceHooks | None = None,
     ) -> None:
         self._store = store
+        self._base_screen_config = screen_config
         self._screen_config = screen_config
+        self._household_police: tuple[PoliceEntry, ...] = ()
         self._policy = policy
         self._sinks: list[AlertSink] = list(sinks)
         self._listeners: list[CallListener] = []
@@ -123,8 +126,9 @@ class Appliance:
         self._call: Call | None = None
         self._household = Household()
         self._unsaved: list[_Unsaved] = []  # calls the disk refused, oldest first
-        self._lists: FamilyLists = store.family_lists(region)
-        self._lists_loaded_at = time.monotonic()
+        self._lists: FamilyLists = FamilyLists.empty(region)
+        self._lists_loaded_at = 0.0
+        self._refresh_lists(force=True)
         self._driver = driver_factory(self._events.put)
         self.modem_state = ModemState.STARTING
         self.modem_detail = ""
@@ -367,8 +371,12 @@ class Appliance:
         if force or now - self._lists_loaded_at >= LIST_REFRESH_SECONDS:
             try:
                 self._lists = self._store.family_lists(self._region)
+                household = tuple(self._store.police_numbers())
+                if household != self._household_police:  # the family added a station on the website
+                    self._household_police = household
+                    self._screen_config = self._base_screen_config.with_household_police(household)
             except Exception:
-                log.exception("could not reload the allow and block lists; keeping the old ones")
+                log.exception("could not reload the family's lists; keeping the old ones")
             self._lists_loaded_at = now
 
 

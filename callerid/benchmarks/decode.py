@@ -14,9 +14,9 @@ import time
 from collections.abc import Callable
 
 from callerid.decode import mdmf, ntt
-from callerid.decode.encode import encode_etsi, encode_mdmf, encode_ntt, encode_sdmf, format_text
 from callerid.decode.stream import CallerIDStream
 from callerid.model import CallerID
+from callerid.transmit.encode import encode_etsi, encode_mdmf, encode_ntt, encode_sdmf, format_text
 
 #: The fastest a line can deliver records: one per ring cycle of ~4 s (a generous upper bound).
 LINE_RECORDS_PER_SECOND = 0.25

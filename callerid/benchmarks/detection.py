@@ -23,6 +23,7 @@ import gc
 import random
 import statistics
 import time
+import tracemalloc
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -40,10 +41,17 @@ from callerid.benchmarks.numbergen import (
     random_jp_number,
     random_ordinary_jp,
 )
-from callerid.model import Absence, CallerID, VerdictCode
+from callerid.model import Absence, Advice, CallerID, VerdictCode
+from callerid.screen.areas import area_prefixes, prefecture_of
 from callerid.screen.engine import ScreenConfig, screen
 from callerid.screen.lists import FamilyLists
-from callerid.screen.police import PoliceDirectory, load_directory
+from callerid.screen.police import (
+    NATIONWIDE,
+    PoliceDirectory,
+    load_directory,
+    packaged_entries,
+    packaged_patterns,
+)
 
 SEED = 2025
 LATENCY_GOAL_US = 1000.0
@@ -60,10 +68,16 @@ class Sizes:
     ordinary: int = 20_000
     foreign: int = 2_000
     stations: int = 500
+    neighbours: int = 2_000
+    pattern_cost: int = 20_000
 
     @classmethod
     def for_run(cls, quick: bool) -> Sizes:
-        return cls(per_pattern=30, ordinary=2_000, foreign=200, stations=50) if quick else cls()
+        if quick:
+            return cls(
+                per_pattern=30, ordinary=2_000, foreign=200, stations=50, neighbours=200, pattern_cost=2_000
+            )
+        return cls()
 
 
 @dataclass
@@ -78,6 +92,10 @@ class Report:
     cold_ns: list[int] = field(default_factory=list)
     load_ms: float = 0.0
     directory_size: int = 0
+    directory_kib: float = 0.0
+    patterns: dict[str, tuple[int, int]] = field(default_factory=dict)  # pattern -> (flagged, total)
+    neighbours: Counter[str] = field(default_factory=Counter)  # verdict -> count
+    neighbours_blocked_one_edit: int = 0
 
     @property
     def flagged(self) -> int:
@@ -133,7 +151,36 @@ def police_groups(rng: random.Random, directory: PoliceDirectory, sizes: Sizes) 
     groups["police digits inside foreign numbers"] = carried
     groups["010-prefixed, ending in 0110"] = via_010
     groups["0110 station pattern (random)"] = stations
+    for habit in directory.patterns:
+        groups[f"pattern {habit.prefecture_en} -{habit.ending} (random)"] = [
+            number[: -len(habit.ending)] + habit.ending
+            for number in area_numbers(rng, habit.prefecture_en, max(10, sizes.per_pattern // 3))
+        ]
     return groups
+
+
+def area_numbers(rng: random.Random, prefecture_en: str, count: int) -> list[str]:
+    """Random valid fixed-line numbers of a prefecture's area codes (NATIONWIDE: any area)."""
+    prefixes = [p for p, pref in area_prefixes().items() if prefecture_en in (NATIONWIDE, pref)]
+    out: list[str] = []
+    while len(out) < count:
+        prefix = rng.choice(prefixes)
+        number = prefix + digits(rng, 10 - len(prefix))
+        in_area = prefecture_en == NATIONWIDE or prefecture_of(number) == prefecture_en
+        if len(prefix) < 10 and in_area and is_valid_jp(number):
+            out.append(number)
+    return out
+
+
+def neighbours(rng: random.Random, directory: PoliceDirectory, count: int) -> list[tuple[str, str]]:
+    """(neighbour, police number): same area and exchange as a police number, other last four digits."""
+    out: list[tuple[str, str]] = []
+    while len(out) < count:
+        entry = rng.choice(directory.entries)
+        number = entry.number[:-4] + digits(rng, 4)
+        if number != entry.number and is_valid_jp(number):
+            out.append((number, entry.number))
+    return out
 
 
 @dataclass(frozen=True)
@@ -150,7 +197,11 @@ def _cases(rng: random.Random, directory: PoliceDirectory, sizes: Sizes) -> list
     cases: list[_Case] = []
     for group, displays in police_groups(rng, directory, sizes).items():
         cases += [_Case("police", group, CallerID("ntt", number=s), s, "police-*") for s in displays]
-    for index, number in enumerate(random_ordinary_jp(rng, sizes.ordinary, police_numbers)):
+    def in_pattern(number: str) -> bool:  # the pattern rules' cost is measured apart
+        return directory.pattern(number) is not None
+
+    ordinary = random_ordinary_jp(rng, sizes.ordinary, police_numbers, excluded=in_pattern)
+    for index, number in enumerate(ordinary):
         kind = JP_KINDS[index % len(JP_KINDS)]
         style = index % 3
         shown = number if style == 0 else national_display(number) if style == 1 else full_width(number)
@@ -188,6 +239,10 @@ def measure(quick: bool = False, seed: int = SEED, sizes: Sizes | None = None, r
     directory = load_directory()  # what the appliance does at start-up (also preloads number metadata)
     report.load_ms = (time.perf_counter() - started) * 1000
     report.directory_size = len(directory)
+    tracemalloc.start()
+    PoliceDirectory.build(packaged_entries(), patterns=packaged_patterns())  # what it holds, built anew
+    report.directory_kib = tracemalloc.get_traced_memory()[0] / 1024
+    tracemalloc.stop()
     config = ScreenConfig(police=directory)
     lists = FamilyLists.empty()
     cases = _cases(rng, directory, sizes)
@@ -226,6 +281,16 @@ def measure(quick: bool = False, seed: int = SEED, sizes: Sizes | None = None, r
             report.latency_ns[verdict].append(times[len(times) // 2])
     finally:
         gc.enable()
+    for habit in directory.patterns:  # what each pattern costs: random numbers of its areas it flags
+        sample = area_numbers(rng, habit.prefecture_en, sizes.pattern_cost)
+        flagged = sum(directory.pattern(n) is habit for n in sample)
+        report.patterns[f"{habit.prefecture_en} -{habit.ending}"] = (flagged, len(sample))
+    police_variants = {e.number: one_edit_variants(e.number) for e in directory.entries}
+    for number, police in neighbours(rng, directory, sizes.neighbours):
+        verdict = screen(CallerID("ntt", number=number), lists, config)
+        report.neighbours[verdict.verdict] += 1
+        if verdict.action == Advice.BLOCK and number in police_variants[police]:
+            report.neighbours_blocked_one_edit += 1
     report.recall = {group: (flagged, total) for group, (flagged, total) in recall.items()}
     report.ordinary = {kind: (bad, total) for kind, (bad, total) in ordinary.items()}
     report.caution = {group: (right, total) for group, (right, total) in caution.items()}
@@ -242,7 +307,10 @@ def _percentile(values: Sequence[int], fraction: float) -> float:
 
 def format_report(report: Report, quick: bool, seed: int) -> str:
     lines = [f"detection benchmark ({'quick' if quick else 'full'} run, seed {seed})"]
-    lines.append(f"police directory: {report.directory_size} numbers, loaded in {report.load_ms:.1f} ms")
+    lines.append(
+        f"police directory: {report.directory_size} numbers, {len(report.patterns)} patterns, loaded in "
+        f"{report.load_ms:.1f} ms, {report.directory_kib:.0f} KiB (tracemalloc, indexes included)"
+    )
     lines.append("")
     lines.append("recall: displays that must get a police-* verdict")
     width = max(len(g) for g in report.recall) + 2
@@ -264,6 +332,22 @@ def format_report(report: Report, quick: bool, seed: int) -> str:
     )
     for shown, verdict in report.false_alarms[:10]:
         lines.append(f"  FALSE ALARM  {shown!r} -> {verdict}")
+    lines.append("")
+    lines.append("pattern rules: what each costs on random valid numbers of its areas (police-number, warn)")
+    for name, (flagged, count) in report.patterns.items():
+        lines.append(f"  {name:<{width}} {flagged:>6} of {count} ({100 * flagged / max(count, 1):.3f} %)")
+    lines.append("")
+    blocking = (VerdictCode.POLICE_LOOKALIKE, VerdictCode.BLOCKLISTED)
+    blocked = sum(n for v, n in report.neighbours.items() if v in blocking)
+    lines.append(
+        f"neighbours: {sum(report.neighbours.values())} numbers with a police number's area and exchange,"
+        " other last four digits"
+    )
+    for verdict, count in report.neighbours.most_common():
+        lines.append(f"  {verdict:<{width}} {count:>6}")
+    lines.append(
+        f"  blocked {blocked}, of which one edit from the police number: {report.neighbours_blocked_one_edit}"
+    )
     lines.append("")
     lines.append("caution verdicts")
     for case, (right, count) in report.caution.items():

@@ -2,7 +2,7 @@
 
 Method (also in docs/fsk.md):
 - For each standard (Bell 202 / Bellcore MDMF, V.23 / ETSI, V.23 / NTT Number Display), random
-  caller records (numbers, names, dates) are encoded by `callerid.decode.encode` and turned into
+  caller records (numbers, names, dates) are encoded by `callerid.transmit.encode` and turned into
   audio by spandsp's own transmitter (adsi_tx: its preambles, levels and stop bits), at 8 kHz,
   with 0.25 s of silence before and after.
 - White Gaussian noise is added over the whole recording. SNR = mean power of the burst /
@@ -19,16 +19,17 @@ Needs gcc and libspandsp-dev for the comparison; without them only our figures a
 from __future__ import annotations
 
 import argparse
-import random
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from callerid.model import CallerID
+from callerid.benchmarks import fsk_line, spandsp_fsk
+from callerid.benchmarks.fsk_messages import SEED, random_callers, spandsp_message, spandsp_view, wire_message
+from callerid.decode import fsk
+from callerid.transmit import modulator
 
 STANDARDS = ("bell202", "v23", "ntt")
 SNRS_DB = (20.0, 12.0, 8.0, 6.0, 4.0)
-SEED = 1125
 PAD_SECONDS = 0.25
 RATE = 8000
 
@@ -60,47 +61,6 @@ class Result:
         return self.decode_seconds / self.audio_seconds if self.audio_seconds else 0.0
 
 
-def random_callers(standard: str, count: int, seed: int = SEED) -> list[CallerID]:
-    rng = random.Random(f"{seed}-{standard}")
-    out = []
-    for _ in range(count):
-        number = "0" + "".join(rng.choice("0123456789") for _ in range(rng.randint(9, 10)))
-        name = None
-        if standard != "ntt" and rng.random() < 0.8:
-            letters = (rng.choice("ABCDEFGHIJKLMNOPQRSTUVWXYZ   ") for _ in range(rng.randint(4, 15)))
-            name = "".join(letters).strip() or "ACME"
-        out.append(
-            CallerID(
-                "ntt" if standard == "ntt" else "mdmf",
-                number=number,
-                name=name,
-                date=f"{rng.randint(1, 12):02d}{rng.randint(1, 28):02d}",
-                time=f"{rng.randint(0, 23):02d}{rng.randint(0, 59):02d}",
-            )
-        )
-    return out
-
-
-def wire_message(standard: str, caller: CallerID) -> bytes:
-    from callerid.decode.encode import encode_etsi, encode_mdmf, encode_ntt
-
-    return {"bell202": encode_mdmf, "v23": encode_etsi, "ntt": encode_ntt}[standard](caller)
-
-
-def spandsp_message(standard: str, wire: bytes) -> bytes:
-    """What adsi_tx_put_message takes for a message as on the line (spandsp re-adds the rest)."""
-    if standard != "ntt":
-        return wire[:-1]  # without the checksum
-    inner = bytes(c & 0x7F for c in wire[5:-4])  # type, length, parameters; parity stripped
-    params = inner[3:] if inner[1:3] == b"\x10\x10" else inner[2:]
-    return bytes([inner[0], 0]) + params  # spandsp writes the length itself
-
-
-def spandsp_view(standard: str, wire: bytes) -> bytes:
-    """The message as spandsp's receiver delivers it: no checksum / CRC, NTT parity stripped."""
-    return bytes(c & 0x7F for c in wire[:-2]) if standard == "ntt" else wire[:-1]
-
-
 def measure(
     standards: Sequence[str] = STANDARDS,
     snrs_db: Sequence[float] = SNRS_DB,
@@ -109,9 +69,6 @@ def measure(
     use_spandsp: bool = True,
 ) -> Result:
     import numpy as np
-
-    from callerid.benchmarks import spandsp_fsk
-    from callerid.decode import fsk, fsk_mod
 
     bridge = None
     if use_spandsp:
@@ -131,7 +88,7 @@ def measure(
                 for a in bridge.transmit([spandsp_message(standard, w) for w in wires], standard)
             ]
         else:
-            bursts = [fsk_mod.modulate(w, standard, RATE, level_dbfs=-13.0) for w in wires]
+            bursts = [modulator.modulate(w, standard, RATE, level_dbfs=-13.0) for w in wires]
         for snr in snrs_db:
             recordings = []
             for burst in bursts:
@@ -190,4 +147,20 @@ def run(args: argparse.Namespace) -> int:
         f"(CPU time {result.decode_seconds:.2f} s, all threads, "
         f"to decode {result.audio_seconds:.0f} s of audio)"
     )
+    peers = fsk_line.Peers.find()
+    rows, cpu, seconds = fsk_line.measure(count=count, seed=seed, peers=peers)
+    print()
+    print(
+        f"FSK caller ID on a real line: Bell 202 MDMF, {count} random messages per condition from\n"
+        f"our modulator (300 seizure bits, 180 marks, -13 dBFS), white noise at\n"
+        f"{fsk_line.NOISE_SNR_DB:g} dB SNR on top of each condition; then real recordings\n"
+        f"({fsk_line.real_folder()}).\n"
+        f"spandsp hears 8 kHz (other rates resampled for it); minimodem (--rx callerid) reads the\n"
+        f"same WAV file and is judged on number, date and time."
+    )
+    if peers.minimodem is None:
+        print("(minimodem not installed: Debian's minimodem adds its column)")
+    print(fsk_line.table(rows))
+    rtf = cpu / seconds if seconds else 0.0
+    print(f"ours: real-time factor {rtf:.4f} on these conditions ({cpu:.2f} s CPU, {seconds:.0f} s of audio)")
     return 0

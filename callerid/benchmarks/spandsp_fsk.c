@@ -24,7 +24,7 @@
 #include <spandsp.h>
 
 #define BLOCK 160
-#define MAX_SAMPLES (8000 * 60)
+#define MAX_SAMPLES (8000 * 600) /* ten minutes: a long real recording in one piece */
 
 static int parse_standard(const char *name)
 {

@@ -21,6 +21,7 @@ from callerid.commands._common import load_config_or_fail
 from callerid.config import ConfigError, screen_config
 from callerid.screen.engine import screen_display
 from callerid.screen.lists import FamilyLists
+from callerid.screen.police import PoliceEntry
 from callerid.store import Store
 from callerid.terminal import clip, json_line, printable
 from callerid.terminal import width as _width
@@ -82,20 +83,25 @@ def _settings(args: argparse.Namespace) -> tuple[ScreenConfig, FamilyLists, str]
         config = screen_config(cfg)
     except ConfigError as exc:
         raise CommandError(str(exc)) from None
-    lists = FamilyLists.empty(cfg.region) if args.no_lists else _family_lists(Path(cfg.store.db), cfg.region)
+    if args.no_lists:
+        lists = FamilyLists.empty(cfg.region)
+    else:
+        lists, household_police = _family_lists(Path(cfg.store.db), cfg.region)
+        config = config.with_household_police(household_police)
     language = cfg.language if cfg.language in ("en", "ja") else "en"
     return config, lists, language
 
 
-def _family_lists(db: Path, region: str) -> FamilyLists:
-    """The lists from the appliance's database when it exists (read-only; never creates it)."""
+def _family_lists(db: Path, region: str) -> tuple[FamilyLists, list[PoliceEntry]]:
+    """The lists and the household's police numbers from the appliance's database when it exists
+    (read-only; never creates it)."""
     if not db.is_file():
-        return FamilyLists.empty(region)
+        return FamilyLists.empty(region), []
 
     try:
         store = Store(db, region=region, readonly=True)
         try:
-            return store.family_lists(region)
+            return store.family_lists(region), store.police_numbers()
         finally:
             store.close()
     except Exception as exc:  # noqa: BLE001 - any store failure becomes one clear line

@@ -1,6 +1,7 @@
 """`callerid decode-audio [--json] [--standard ...] FILE.wav...`: caller ID from FSK recordings.
 
-Each WAV file (any rate, 8 to 32-bit, mono or stereo) is demodulated in blocks (an hour-long
+Each WAV file (any rate; PCM 8 to 32-bit, float, μ-law, A-law, IMA/MS ADPCM through libsndfile;
+the first channel of a stereo file) is demodulated in blocks (an hour-long
 recording costs little memory) and every caller-ID message in it is printed: a readable line, or
 with --json one object per message in the `parse` shape plus "file". The standard (Bell 202,
 V.23/ETSI, NTT Number Display) is detected per burst unless --standard fixes it (a forced
@@ -18,7 +19,9 @@ import json
 import sys
 from typing import TextIO
 
+from callerid.decode import fsk
 from callerid.model import Absence, CallerID
+from callerid.wavfile import WavError, iter_wav, wav_info
 
 STANDARDS = ("auto", "bell202", "v23", "ntt")
 
@@ -58,9 +61,6 @@ def describe(path: str, start: float, standard: str, caller: CallerID) -> str:
 
 def decode_file(path: str, standard: str, out: TextIO, as_json: bool) -> int:
     """Print every message in one file; returns how many were found. Raises WavError."""
-    from callerid.decode import fsk
-    from callerid.wavfile import WavError, iter_wav, wav_info
-
     info = wav_info(path)
     if info.rate < fsk.MIN_RATE:
         raise WavError(f"{path}: {info.rate} Hz is too low a rate for caller-ID FSK (need {fsk.MIN_RATE})")
@@ -78,8 +78,6 @@ def decode_file(path: str, standard: str, out: TextIO, as_json: bool) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
-    from callerid.wavfile import WavError
-
     failed = False
     total = 0
     for path in args.files:

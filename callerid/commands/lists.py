@@ -12,8 +12,11 @@ import argparse
 import sys
 
 from callerid.cli import CommandError
+from callerid.commands._common import load_config_or_fail
 from callerid.commands.log import open_store
+from callerid.config import ConfigError, screen_config
 from callerid.listcsv import read_csv, write_csv
+from callerid.listguard import allow_conflict, split_allowed
 from callerid.model import ListKind
 from callerid.store import StoreError
 from callerid.terminal import printable, table
@@ -47,8 +50,19 @@ def run(args: argparse.Namespace) -> int:
         store.close()
 
 
+def _screen(args: argparse.Namespace):  # noqa: ANN202 - a ScreenConfig
+    try:
+        return screen_config(load_config_or_fail(args.config))
+    except ConfigError as exc:
+        raise CommandError(str(exc)) from None
+
+
 def _add(store, args: argparse.Namespace) -> int:  # noqa: ANN001 - a Store
     try:
+        if args.kind == ListKind.ALLOW:
+            conflict = allow_conflict(store, _screen(args), args.target)
+            if conflict is not None:
+                raise CommandError(f"not added to the allow list: {conflict.en}")
         entry = store.add_list_entry(args.kind, args.target, args.label)
     except ValueError as exc:
         raise CommandError(f"cannot add {printable(args.target)[:40]}: {exc}") from None
@@ -82,6 +96,12 @@ def _import(store, args: argparse.Namespace) -> int:  # noqa: ANN001
         raise CommandError(f"{args.target}: {errors[0]}{more}; nothing was imported")
     mine = [e for e in entries if e.kind == args.kind]
     others = len(entries) - len(mine)
+    mine, refused = split_allowed(store, _screen(args), mine)
+    if refused:  # all or nothing, as for bad lines
+        entry, conflict = refused[0]
+        more = f" (and {len(refused) - 1} more)" if len(refused) > 1 else ""
+        reason = conflict.en.rstrip(".")
+        raise CommandError(f"{args.target}: {printable(entry.pattern)}: {reason}{more}; nothing was imported")
     try:
         count = store.add_list_entries(args.kind, mine)
     except ValueError as exc:

@@ -5,7 +5,9 @@
 - `mdmf`: Bellcore SDMF/MDMF and ETSI messages; `ntt`: Japan's Number Display frames.
 - `hexline`: the hex lines `AT+VCID=2` prints, auto-detected between the binary kinds.
 - `stream`: `CallerIDStream`, the one object the modem driver feeds with everything it reads.
-- `encode`: the reverse direction, for the simulator, the FSK modulator and the tests.
+- `fsk` (with `fsk_dsp`, `fsk_frames`): FSK audio to messages.
+
+The reverse direction (encoders, FSK modulator) lives apart, in `callerid.transmit`.
 
 Time is always passed in (`now`, in seconds on any monotonic clock) so that tests and
 `callerid parse` can replay input without waiting.

@@ -26,6 +26,7 @@ What this decoder accepts, and why:
 from __future__ import annotations
 
 import binascii
+from collections.abc import Sequence
 
 from callerid.decode.fields import caller_from_params
 from callerid.model import CallerID
@@ -57,6 +58,11 @@ def with_parity(data: bytes) -> bytes:
 
 def strip_parity(data: bytes) -> bytes:
     return data.translate(_MASK7)
+
+
+def parity_ok(byte: int) -> bool:
+    """Does this byte as on the line (7 data bits, bit 7 the parity) have even parity?"""
+    return _EVEN_PARITY[byte & 0x7F] == byte
 
 
 def parity_errors(data: bytes) -> int:
@@ -188,3 +194,31 @@ def find_frames(data: bytes) -> list[CallerID]:
         if record is not None:
             out.append(record)
     return out
+
+
+def frame_length(chars: Sequence[int]) -> int:
+    """Length of a verified frame (DLE SOH ... DLE ETX CRC, parity kept) at the head of `chars`; 0 if none.
+
+    The FSK demodulator's test of a candidate: every byte up to ETX must have even parity, a DLE
+    may only be followed by DLE (a doubled 0x10) or STX before the closing DLE ETX, and the CRC
+    must match.
+    """
+    if len(chars) < 9 or chars[0] != DLE | 0x80 or chars[1] != SOH | 0x80:
+        return 0
+    i = 2
+    while i < len(chars) - 3:
+        c = chars[i]
+        if not parity_ok(c):
+            return 0
+        if c & 0x7F != DLE:
+            i += 1
+            continue
+        nxt = chars[i + 1]
+        if nxt == ETX:  # ETX has even parity already: the two CRC bytes follow
+            end = i + 2
+            crc = crc16_kermit(bytes(chars[2:end]))
+            return end + 2 if chars[end] == crc & 0xFF and chars[end + 1] == crc >> 8 else 0
+        if nxt not in (DLE | 0x80, STX | 0x80):
+            return 0
+        i += 2
+    return 0

@@ -12,6 +12,11 @@ complete", so the assembler decides:
 - at the end of input (`flush`).
 
 A one-line record (`--DATE = 0912--TIME = 1137--NMBR = ...--NAME = ...--`) is complete by itself.
+
+Quirks of real captures (NCID's modem test data): `DDN_NMBR` or `DDN` (a Dialable Directory
+Number) is the caller's number when no NMBR came; a date or time that cannot be (`TIME = 2423`,
+`TIME = 12541`) is kept raw in `extras` as `invalid_date` / `invalid_time`, not accepted;
+`NAME = PrivDirOff` with `NMBR = 0000000000` is a withheld (P) number and name.
 The assembler never raises and never drops a record that carries a date, time, number, name or
 reason; fragments that carry nothing but unknown fields (a stray MESG) are not calls and are dropped.
 """
@@ -37,12 +42,16 @@ FIELD_ALIASES = {
     "NAME": "name",
     "CALLER NAME": "name",
     "MESG": "mesg",
-    "DDN_NMBR": "dialled",
-    "DDN": "dialled",
+    # Dialable Directory Number: the caller's number in dialable form (some Rockwell and Bell
+    # Canada lines print it instead of NMBR; NCID takes it as the number too).
+    "DDN_NMBR": "ddn",
+    "DDN": "ddn",
 }
 
 #: Fields whose repetition means a new record has begun.
-_SINGLE = {"date", "time", "number", "name"}
+_SINGLE = {"date", "time", "number", "name", "ddn"}
+#: What a full record carries (a DDN stands in for the number).
+_FULL = ({"date", "time", "number", "name"}, {"date", "time", "ddn", "name"})
 
 #: Number or name values that mean "not shown", and why (P private, O unavailable, C payphone,
 #: S service conflict). Compared upper-case with spaces, dashes and underscores removed.
@@ -143,6 +152,12 @@ def split_oneline(line: str) -> list[tuple[str, str, str]] | None:
     return [(k, n, v.strip()[:MAX_VALUE]) for k, n, v in fields]
 
 
+def _is_zeros(value: str) -> bool:
+    """0000000000: what some exchanges put in the number field when they will not show one."""
+    cleaned = _NUMBER_CHARS.sub("", value)
+    return len(cleaned) >= 4 and set(cleaned.lstrip("+")) == {"0"}
+
+
 def _digits(value: str) -> str:
     return "".join(ch for ch in value if ch.isdigit() and ch.isascii())
 
@@ -160,7 +175,7 @@ class _Pending:
         return any(name in self.fields for name in _SINGLE)
 
     def is_full(self) -> bool:
-        return self.fields.keys() >= _SINGLE
+        return any(self.fields.keys() >= full for full in _FULL)
 
 
 def build_record(fields: dict[str, str], extras: list[tuple[str, str]], raw: bytes) -> CallerID:
@@ -169,13 +184,17 @@ def build_record(fields: dict[str, str], extras: list[tuple[str, str]], raw: byt
     number = absence = name = name_absence = date = time = None
 
     raw_number = fields.get("number")
+    if raw_number is None:
+        raw_number = fields.get("ddn")  # the caller's number, dialable form
+    elif "ddn" in fields:
+        out_extras.append(("DDN_NMBR", fields["ddn"]))
     if raw_number is not None:
         raw_number = to_ascii_digits(raw_number)  # ０３-… is a number, not "no number"
         absence = _absence_of(raw_number)
         cleaned = _NUMBER_CHARS.sub("", raw_number)
         if absence is not None:
             pass
-        elif len(cleaned) >= 4 and set(cleaned.lstrip("+")) == {"0"}:
+        elif _is_zeros(cleaned):
             # 0000000000: some exchanges fill the field with zeros when they have no number.
             absence = "O"
             out_extras.append(("NMBR", raw_number))
@@ -203,13 +222,16 @@ def build_record(fields: dict[str, str], extras: list[tuple[str, str]], raw: byt
             fields = {**fields, "time": digits[4:]}  # DATE = MMDDhhmm
         date = date_of(digits[:4]) if len(digits) in (4, 8) else None
         if date is None and raw_date:
-            out_extras.append(("DATE", raw_date))
+            out_extras.append(("invalid_date", raw_date))
 
     raw_time = fields.get("time")
     if raw_time is not None:
         time = time_of(_digits(raw_time))
         if time is None and raw_time:
-            out_extras.append(("TIME", raw_time))
+            out_extras.append(("invalid_time", raw_time))
+
+    if absence == "O" and name_absence == "P" and number is None and _is_zeros(raw_number or ""):
+        absence = "P"  # NAME = PrivDirOff with NMBR = 0000000000: a private directory entry
 
     return CallerID(
         format="text",

@@ -25,7 +25,7 @@ from typing import Any
 
 from callerid.decode.stream import CallerIDStream
 from callerid.model import CallerID, ModemState
-from callerid.modem.audio import AudioError, wav_to_u8
+from callerid.modem.audio import wav_to_u8
 from callerid.modem.discovery import find_ports, usb_info
 from callerid.modem.events import CallEnded, CallerIDReceived, ModemEvent, ModemInfo, ModemStatus, Ring
 from callerid.modem.link import LinkLost, ModemLink, Stopping
@@ -36,6 +36,7 @@ from callerid.modem.probe import ModemError, open_serial, probe
 from callerid.modem.profiles import GENERIC, ModemProfile, get_profile
 from callerid.modem.session import CALLER_ID_VALUES, initialise
 from callerid.modem.voice import VoiceError, enter_voice, leave_voice, play
+from callerid.wavfile import WavError
 
 log = logging.getLogger(__name__)
 
@@ -333,7 +334,7 @@ class ModemDriver:
     def _do_play(self, link: ModemLink, wav_path: str) -> None:
         try:
             samples = wav_to_u8(wav_path, self._profile.sample_rate)
-        except AudioError as exc:
+        except WavError as exc:
             self._status(ModemState.ERROR, f"cannot play to caller: {exc}")
             return
         caller_id = self._info.caller_id_command if self._info else None
@@ -371,7 +372,7 @@ class ModemDriver:
         finally:
             self._offhook = False  # capture() went back on-hook whatever happened
         try:
-            records = decode_capture(samples, self._profile.sample_rate)
+            records = decode_capture(samples, self._profile.sample_rate, self._profile.voice_encoding)
         except Exception:  # a decoder bug must not take the modem down
             log.exception("Number Display decoding failed")
             records = []

@@ -21,6 +21,7 @@ from callerid.decode import fsk
 from callerid.modem.link import ModemLink
 from callerid.modem.profiles import ModemProfile
 from callerid.modem.voice import enter_voice, leave_voice, receive
+from callerid.wavfile import VoiceDecoder, voice_samples
 
 if TYPE_CHECKING:  # pragma: no cover
     from callerid.model import CallerID
@@ -50,12 +51,19 @@ class CarDetector:
 class BurstWatch:
     """`receive(until=...)` predicate: True once an FSK burst has come and gone.
 
-    Works on the modem's 8-bit unsigned samples in 10 ms frames: the quietest frames so far set
-    the noise floor; a burst is at least `min_burst` seconds of frames well above it, and it has
-    ended after `quiet` seconds back near the floor. Only new samples are looked at on each call.
+    Works on the modem's samples (decoded from the profile's coding) in 10 ms frames: the
+    quietest frames so far set the noise floor; a burst is at least `min_burst` seconds of frames
+    well above it, and it has ended after `quiet` seconds back near the floor. Only new samples
+    are looked at on each call.
     """
 
-    def __init__(self, rate: int = 8000, *, min_burst: float = 0.05, quiet: float = 0.15) -> None:
+    def __init__(
+        self, rate: int = 8000, *, min_burst: float = 0.05, quiet: float = 0.15, encoding: str = "u8"
+    ) -> None:
+        import numpy as np
+
+        self.decoder = VoiceDecoder(encoding)
+        self.pending = np.zeros(0)
         self.frame = max(1, rate // 100)
         self.min_frames = max(1, round(min_burst * 100))
         self.quiet_frames = max(1, round(quiet * 100))
@@ -64,18 +72,19 @@ class BurstWatch:
         self.quiet_run = 0
         self.seen_burst = False
         self.peak = 0.0
-        self._done = 0  # samples already looked at
+        self._done = 0  # bytes already looked at
 
     def __call__(self, samples: bytes) -> bool:
         import numpy as np
 
-        usable = (len(samples) - self._done) // self.frame * self.frame
-        if usable <= 0:
-            return self.finished
-        block = np.frombuffer(samples, dtype=np.uint8, count=usable, offset=self._done).astype(np.float64)
-        self._done += usable
-        for frame in block.reshape(-1, self.frame):
-            self._frame(float(np.sqrt(np.mean((frame - 128.0) ** 2))))
+        fresh = samples[self._done :]
+        self._done = len(samples)
+        # Levels in 8-bit steps whatever the coding, so the thresholds below mean the same.
+        block = np.concatenate((self.pending, self.decoder.decode(fresh) * 128.0))
+        usable = len(block) // self.frame * self.frame
+        self.pending = block[usable:]
+        for frame in block[:usable].reshape(-1, self.frame):
+            self._frame(float(np.sqrt(np.mean(frame**2))))
         return self.finished
 
     @property
@@ -114,21 +123,18 @@ def capture(
     """
     try:
         enter_voice(link, profile, timeout)  # +VLS=1 is the primary response
-        samples, _events = receive(
-            link, seconds=seconds, timeout=timeout, clock=clock, until=BurstWatch(profile.sample_rate)
-        )
+        watch = BurstWatch(profile.sample_rate, encoding=profile.voice_encoding)
+        samples, _events = receive(link, seconds=seconds, timeout=timeout, clock=clock, until=watch)
         return samples
     finally:
         leave_voice(link, profile, caller_id_command, timeout)  # on-hook: reception complete
 
 
-def decode_capture(samples: bytes, rate: int) -> list[CallerID]:
-    """The Number Display records in a recording of 8-bit unsigned samples (usually one)."""
-    import numpy as np
-
+def decode_capture(samples: bytes, rate: int, encoding: str = "u8") -> list[CallerID]:
+    """The Number Display records in a recording in the modem's coding (usually one record)."""
     if not samples:
         return []
-    audio = np.frombuffer(samples, dtype=np.uint8)
+    audio = voice_samples(samples, encoding)
     return [caller for _, caller in fsk.decode_audio(audio, rate, "ntt")]
 
 

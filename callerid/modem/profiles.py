@@ -18,6 +18,11 @@ from types import MappingProxyType
 #: "1" formatted text, "2" raw message as hex). NCID's modem notes list these three as the common ones.
 CALLER_ID_COMMANDS = ("+VCID", "#CID", "%CCID")
 
+#: +VSM compression values -> sample coding, from the chip makers' AT command manuals: Conexant
+#: and Rockwell 1 and 130 "UNSIGNED PCM" (8-bit), 129 "IMA ADPCM" (4-bit); U.S. Robotics 128
+#: 8-bit linear. Anything else is taken as 8-bit unsigned, the V.253 default.
+VOICE_ENCODINGS = {"1": "u8", "128": "u8", "129": "ima-adpcm", "130": "u8"}
+
 #: T.35 country codes for the regions the appliance knows.
 COUNTRY_CODES = {"JP": "00", "US": "B5", "CA": "B5", "GB": "B4"}
 
@@ -58,6 +63,11 @@ class ModemProfile:
     def voice_compression(self) -> str:
         """The +VSM compression value the modem takes (first parameter), e.g. "128" or "1"."""
         return self.voice_format.split("=", 1)[1].split(",", 1)[0]
+
+    @property
+    def voice_encoding(self) -> str:
+        """How the samples its +VSM selects are coded (a `callerid.wavfile.VOICE_ENCODINGS` name)."""
+        return VOICE_ENCODINGS.get(self.voice_compression, "u8")
 
 
 USR = ModemProfile(
@@ -148,6 +158,7 @@ __all__ = [
     "PROFILES",
     "SILABS",
     "USR",
+    "VOICE_ENCODINGS",
     "ModemProfile",
     "by_identity",
     "by_usb_id",

@@ -9,9 +9,9 @@ import threading
 import time
 from dataclasses import dataclass, field
 
-from callerid.decode import encode, fsk_mod
 from callerid.model import CallerID
 from callerid.modem import dle
+from callerid.transmit import encode, modulator
 
 _SILENCE = 0x80  # 8-bit unsigned linear zero
 
@@ -134,13 +134,13 @@ class CallScript:
 
         call = handle.call
         rate = self.profile.sample_rate
-        audio = fsk_mod.caller_audio(call.caller, "ntt", rate, level_dbfs=call.nd_level_dbfs)
+        audio = modulator.caller_audio(call.caller, "ntt", rate, level_dbfs=call.nd_level_dbfs)
         audio = np.concatenate([audio, np.zeros(rate // 2)])  # the line goes quiet after the burst
         if call.nd_snr_db is not None:
             power = 10 ** (call.nd_level_dbfs / 10) / 2
             noise = np.random.default_rng(self._random.getrandbits(32))
             audio = audio + noise.normal(0.0, np.sqrt(power / 10 ** (call.nd_snr_db / 10)), len(audio))
-        self._rx_source.extend(fsk_mod.to_pcm(audio, 1))
+        self._rx_source.extend(modulator.to_pcm(audio, 1))
         handle.caller_id_sent = "ntt-audio"
         handle.caller_id_sent_at = time.monotonic()
 

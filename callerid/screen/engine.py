@@ -6,8 +6,9 @@ English and Japanese). The verdict is the most serious one by DESIGN.md's preced
     blocklisted > police-lookalike > police-number > international > withheld
     > unavailable > payphone > invalid > allowlisted > ordinary
 
-with one deliberate exception: a number the family allowlisted never gets a police or
-caution verdict (allow beats everything except block). When both lists match, the more
+with one deliberate exception: a number the family allowlisted never gets a caution verdict
+(international, withheld, ...), but it keeps a police verdict: fraudsters display genuine police
+numbers, so a trusted entry must not silence them. When both lists match, the more
 specific entry decides and block wins a tie (see lists.py). The reasons keep every rule
 that fired, the deciding ones first, so the website can say "allowed by your list; note:
 this is a police number".
@@ -17,8 +18,8 @@ Pure: no I/O, no clock. The police directory is loaded once, outside, into `Scre
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 
 from callerid.model import (
@@ -35,7 +36,7 @@ from callerid.screen.findings import Finding, finding
 from callerid.screen.lists import FamilyLists, ListDecision
 from callerid.screen.messages import label_fields, other_list, problem_text, type_text
 from callerid.screen.numbers import Number, absent, normalise, region_facts
-from callerid.screen.police import PoliceDirectory, default_directory, police_findings
+from callerid.screen.police import PoliceDirectory, PoliceEntry, default_directory, police_findings
 
 #: The engine's advice for each verdict (callerid.policy turns a verdict into household actions).
 #: Caution verdicts warn: about nine in ten fake-police calls come from abroad or hide the
@@ -57,6 +58,8 @@ ADVICE_BY_VERDICT: Mapping[VerdictCode, Advice] = MappingProxyType(
 )
 
 _RANK = {code: index for index, code in enumerate(VERDICT_CODES)}
+#: Verdicts no allow-list entry can lower: fraudsters display genuine police numbers.
+POLICE_VERDICTS = frozenset({VerdictCode.POLICE_LOOKALIKE, VerdictCode.POLICE_NUMBER})
 #: absence code -> the rule (reason code) it triggers.
 _ABSENCE_RULES = {
     Absence.WITHHELD: ReasonCode.WITHHELD,
@@ -76,6 +79,10 @@ class ScreenConfig:
     def __post_init__(self) -> None:
         object.__setattr__(self, "region", (self.region or "JP").upper())
         region_facts(self.region)  # ValueError now for an unknown region, not at the first call
+
+    def with_household_police(self, extra: Iterable[PoliceEntry]) -> ScreenConfig:
+        """The same settings with the household's own police numbers added (from the website)."""
+        return replace(self, police=self.police.with_household(extra))
 
 
 def screen(caller: CallerID, lists: FamilyLists, config: ScreenConfig) -> Verdict:
@@ -152,14 +159,23 @@ def judge(number: Number, lists: FamilyLists, config: ScreenConfig) -> Verdict:
     """Combine the number's findings with the family's lists into one Verdict."""
     found = number_findings(number, config)
     decision = lists.decide(number) if number.absence is None and number.digits else None
-    if decision is not None:
+    if decision is not None and not _allow_meets_police(decision, found):
         return _listed(number, decision, found)
+    if decision is not None:  # a trusted entry never silences a police verdict; say it was seen
+        label = label_fields(decision.winner.entry.label)
+        ignored = finding(ReasonCode.ALLOW_IGNORED_FOR_POLICE, pattern=decision.winner.pattern, **label)
+        found = [*found, ignored]
     verdict = min((f.verdict for f in found if f.verdict), key=_RANK.__getitem__)
     deciding = sorted((f for f in found if f.verdict == verdict), key=lambda f: -f.risk)
     others = sorted(
         (f for f in found if f.verdict != verdict), key=lambda f: (_RANK.get(f.verdict or "", 99), -f.risk)
     )
     return _verdict(number, verdict, deciding[0].risk, [*deciding, *others])
+
+
+def _allow_meets_police(decision: ListDecision, found: list[Finding]) -> bool:
+    """An allow entry decided, but the number itself is a police verdict: police wins (DESIGN.md)."""
+    return decision.winner.entry.kind == ListKind.ALLOW and any(f.verdict in POLICE_VERDICTS for f in found)
 
 
 def _listed(number: Number, decision: ListDecision, found: list[Finding]) -> Verdict:
@@ -198,4 +214,12 @@ def _verdict(number: Number, code: VerdictCode, risk: int, findings: list[Findin
     )
 
 
-__all__ = ["ADVICE_BY_VERDICT", "ScreenConfig", "judge", "number_findings", "screen", "screen_display"]
+__all__ = [
+    "ADVICE_BY_VERDICT",
+    "POLICE_VERDICTS",
+    "ScreenConfig",
+    "judge",
+    "number_findings",
+    "screen",
+    "screen_display",
+]

@@ -24,6 +24,7 @@ RULES: Mapping[ReasonCode, tuple[VerdictCode | None, int]] = {
     ReasonCode.POLICE_ONE_OFF: (VerdictCode.POLICE_LOOKALIKE, 90),
     ReasonCode.POLICE_KNOWN: (VerdictCode.POLICE_NUMBER, 80),
     ReasonCode.POLICE_PATTERN: (VerdictCode.POLICE_NUMBER, 70),
+    ReasonCode.POLICE_AREA_PATTERN: (VerdictCode.POLICE_NUMBER, 70),
     ReasonCode.JAPANESE_NUMBER_FROM_ABROAD: (VerdictCode.INTERNATIONAL, 65),
     ReasonCode.INTERNATIONAL: (VerdictCode.INTERNATIONAL, 60),
     ReasonCode.WITHHELD: (VerdictCode.WITHHELD, 50),
@@ -35,6 +36,7 @@ RULES: Mapping[ReasonCode, tuple[VerdictCode | None, int]] = {
     ReasonCode.ORDINARY: (VerdictCode.ORDINARY, 5),
     ReasonCode.ALLOWLISTED: (VerdictCode.ALLOWLISTED, 0),
     ReasonCode.LIST_CONFLICT: (None, 0),
+    ReasonCode.ALLOW_IGNORED_FOR_POLICE: (None, 0),
 }
 
 #: Risk of each verdict's band: (lowest, highest). Allowlisted is 0 although it outranks ordinary:

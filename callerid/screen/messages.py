@@ -118,6 +118,12 @@ REASONS: Mapping[ReasonCode, tuple[str, str]] = {
         "On your trusted list as {pattern}{label_en}.",
         "安心な番号として {pattern}{label_ja} が登録されています。",
     ),
+    ReasonCode.ALLOW_IGNORED_FOR_POLICE: (
+        "Your trusted list has {pattern}{label_en}, but a trusted entry never silences a police "
+        "warning: fraudsters display real police numbers.",
+        "安心な番号として {pattern}{label_ja} が登録されていますが、警察の番号への警告は止めません"
+        "（詐欺犯は本物の警察の番号を表示させます）。",
+    ),
     ReasonCode.LIST_CONFLICT: (
         "Also on your {other_en} as {pattern}; the more specific entry wins, and a tie goes to "
         "the block list.",
@@ -135,6 +141,12 @@ REASONS: Mapping[ReasonCode, tuple[str, str]] = {
         "station or a faked display: hang up and call back on a number you look up yourself.",
         "{display} は多くの警察署の番号と同じく末尾が0110です{type_note_ja}。"
         "本物の警察署か偽装かは分かりません。いったん切って、自分で調べた番号にかけ直してください。",
+    ),
+    ReasonCode.POLICE_AREA_PATTERN: (
+        "{display} ends in {ending}, like {like_en}{type_note_en}. It may be a real police line or a "
+        "faked display: hang up and call back on a number you look up yourself, or #9110.",
+        "{display} は{like_ja}と同じく末尾が{ending}です{type_note_ja}。"
+        "本物の警察か偽装かは分かりません。いったん切って、自分で調べた番号か #9110 にかけ直してください。",
     ),
     ReasonCode.POLICE_INTERNATIONAL_FORM: (
         "A Japanese police number ({police}) shown in international form ({shown}): calls from real "

@@ -8,6 +8,7 @@ dressed in international form, numbers one digit off a real one (fraud-jp.md). T
 | --- | --- |
 | a known police number, shown as a domestic call | police-number (may be spoofed) |
 | a valid domestic Japanese number ending in 0110 (the station pattern) | police-number |
+| a domestic number in a sourced pattern (police_patterns_jp.csv: Osaka's -1234, -9110) | police-number |
 | a Japanese police number (known or 0110) shown in international form | police-lookalike |
 | a foreign, international-form or malformed number ending in 0110 or 110 | police-lookalike |
 | a foreign, international-form or malformed number carrying a police number's digits | police-lookalike |
@@ -27,159 +28,32 @@ from __future__ import annotations
 import csv
 import functools
 import io
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import replace
 from importlib import resources
 from pathlib import Path
-from types import MappingProxyType
 
+from callerid.model import ReasonCode
+from callerid.screen.areas import PREFECTURES_EN
 from callerid.screen.findings import Finding, finding
-from callerid.screen.messages import edit_text, type_text
+from callerid.screen.messages import type_text
 from callerid.screen.numbers import Number, normalise, preload_metadata, region_facts
-
-#: The columns of police_jp.csv; an extra CSV uses the same header (any order).
-COLUMNS = ("kind", "prefecture_ja", "prefecture_en", "name_ja", "number", "source", "confidence")
-REQUIRED_COLUMNS = ("kind", "name_ja", "number")
-KINDS = ("hq", "station", "koban", "consultation", "other")
-MAX_CSV_BYTES = 5_000_000
-PACKAGED_CSV = "data/police_jp.csv"
-
-
-class PoliceDataError(ValueError):
-    """A police CSV that cannot be used; the message names the file and the line."""
-
-
-@dataclass(frozen=True, slots=True)
-class PoliceEntry:
-    """One known police line."""
-
-    number: str  # as dialled in Japan: "0335814321"
-    kind: str
-    name_ja: str
-    prefecture_ja: str = ""
-    prefecture_en: str = ""
-    source: str = ""
-    confidence: str = ""
-    display: str = ""  # "03-3581-4321"
-
-    @property
-    def name_en(self) -> str:
-        """An English name built from the columns we have (the CSV is Japanese first)."""
-        place = self.prefecture_en or self.prefecture_ja
-        if self.kind == "hq":
-            return f"the {place} police headquarters ({self.name_ja})" if place else self.name_ja
-        if self.kind == "station":
-            return f"a {place} police station ({self.name_ja})" if place else self.name_ja
-        return f"{self.name_ja} ({place} police)" if place else self.name_ja
-
-
-@dataclass(frozen=True, slots=True)
-class Edit:
-    """How a number differs from a police number by one digit (positions are 1-based)."""
-
-    kind: str  # substitution | insertion | deletion | transposition
-    pos: int
-    got: str = ""
-    want: str = ""
-    pos2: int = 0
-
-    def text(self, lang: str) -> str:
-        return edit_text(self.kind, lang, pos=self.pos, pos2=self.pos2, got=self.got, want=self.want)
-
-
-def classify_edit(got: str, want: str) -> Edit | None:
-    """The single edit that turns `want` (the police number) into `got`, or None."""
-    lg, lw = len(got), len(want)
-    if lg == lw:
-        diffs = [i for i in range(lg) if got[i] != want[i]]
-        if len(diffs) == 1:
-            i = diffs[0]
-            return Edit("substitution", i + 1, got=got[i], want=want[i])
-        if len(diffs) == 2:
-            i, j = diffs
-            if j == i + 1 and got[i] == want[j] and got[j] == want[i]:
-                return Edit("transposition", i + 1, pos2=j + 1)
-        return None
-    if lg == lw + 1:
-        i = next((k for k in range(lw) if got[k] != want[k]), lw)
-        return Edit("insertion", i + 1, got=got[i]) if got[i + 1 :] == want[i:] else None
-    if lg == lw - 1:
-        i = next((k for k in range(lg) if got[k] != want[k]), lg)
-        return Edit("deletion", i + 1, want=want[i]) if got[i:] == want[i + 1 :] else None
-    return None
-
-
-def _deletions(text: str) -> Iterable[str]:
-    return (text[:i] + text[i + 1 :] for i in range(len(text)))
-
-
-@dataclass(frozen=True, eq=False)
-class PoliceDirectory:
-    """Known police numbers with the indexes the rules need; build once with `build()`."""
-
-    entries: tuple[PoliceEntry, ...] = ()
-    country: str = "JP"
-    _by_number: Mapping[str, PoliceEntry] = field(default_factory=dict, repr=False)
-    _near: Mapping[str, tuple[int, ...]] = field(default_factory=dict, repr=False)
-    _windows: Mapping[str, PoliceEntry] = field(default_factory=dict, repr=False)
-    _window_lengths: tuple[int, ...] = field(default=(), repr=False)
-
-    @classmethod
-    def build(cls, entries: Iterable[PoliceEntry], country: str = "JP") -> PoliceDirectory:
-        """Index entries; a later entry with the same number replaces an earlier one."""
-        by_number: dict[str, PoliceEntry] = {}
-        for entry in entries:
-            by_number[entry.number] = entry
-        ordered = tuple(by_number.values())
-        near: dict[str, set[int]] = {}
-        windows: dict[str, PoliceEntry] = {}
-        _cc, _idd, trunk, _req = region_facts(country)
-        for index, entry in enumerate(ordered):
-            near.setdefault(entry.number, set()).add(index)
-            for variant in _deletions(entry.number):
-                near.setdefault(variant, set()).add(index)
-            windows.setdefault(entry.number, entry)
-            if trunk and entry.number.startswith(trunk):
-                windows.setdefault(entry.number[len(trunk) :], entry)
-        return cls(
-            entries=ordered,
-            country=country,
-            _by_number=MappingProxyType(by_number),
-            _near=MappingProxyType({k: tuple(sorted(v)) for k, v in near.items()}),
-            _windows=MappingProxyType(windows),
-            _window_lengths=tuple(sorted({len(w) for w in windows}, reverse=True)),
-        )
-
-    def __len__(self) -> int:
-        return len(self.entries)
-
-    def lookup(self, national_digits: str | None) -> PoliceEntry | None:
-        """The entry for an exact number as dialled in Japan ("0335814321")."""
-        return self._by_number.get(national_digits or "")
-
-    def one_off(self, national_digits: str | None) -> tuple[PoliceEntry, Edit] | None:
-        """A known number that `national_digits` misses by exactly one edit (not the number itself)."""
-        if not national_digits or national_digits in self._by_number or len(national_digits) > 16:
-            return None
-        candidates: set[int] = set(self._near.get(national_digits, ()))
-        for variant in _deletions(national_digits):
-            candidates.update(self._near.get(variant, ()))
-        for index in sorted(candidates):
-            entry = self.entries[index]
-            edit = classify_edit(national_digits, entry.number)
-            if edit is not None:
-                return entry, edit
-        return None
-
-    def carried(self, digits: str) -> tuple[PoliceEntry, str] | None:
-        """A police number (with or without its trunk 0) found inside `digits`, longest first."""
-        for length in self._window_lengths:
-            for start in range(len(digits) - length + 1):
-                entry = self._windows.get(digits[start : start + length])
-                if entry is not None:
-                    return entry, digits[start : start + length]
-        return None
-
+from callerid.screen.police_directory import (  # noqa: F401 - the directory's names, re-exported
+    COLUMNS,
+    KINDS,
+    MAX_CSV_BYTES,
+    NATIONWIDE,
+    PACKAGED_CSV,
+    PATTERN_COLUMNS,
+    PATTERNS_CSV,
+    REQUIRED_COLUMNS,
+    Edit,
+    PoliceDataError,
+    PoliceDirectory,
+    PoliceEntry,
+    PolicePattern,
+    classify_edit,
+)
 
 # ---------------------------------------------------------------------------------------------
 # Loading (file I/O: start-up only)
@@ -229,17 +103,25 @@ def parse_csv(text: str, source: str = "police CSV") -> list[PoliceEntry]:
 
 
 def _entry(values: dict[str, str], source: str, line: int) -> PoliceEntry:
+    try:
+        return make_entry(values)
+    except PoliceDataError as exc:
+        raise PoliceDataError(f"{source} line {line}: {exc}") from None
+
+
+def make_entry(values: Mapping[str, str]) -> PoliceEntry:
+    """One police line from its columns (the CSV's, or a form's); PoliceDataError says what is wrong."""
     kind = values.get("kind", "").lower()
     if kind not in KINDS:
-        raise PoliceDataError(f"{source} line {line}: kind {kind!r} is not one of {', '.join(KINDS)}")
-    name_ja = values.get("name_ja", "")
+        raise PoliceDataError(f"kind {kind!r} is not one of {', '.join(KINDS)}")
+    name_ja = " ".join(values.get("name_ja", "").split())[:60]
     if not name_ja:
-        raise PoliceDataError(f"{source} line {line}: name_ja is empty (name the station, e.g. 新宿警察署)")
+        raise PoliceDataError("name_ja is empty (name the station, e.g. 新宿警察署)")
     raw = values.get("number", "")
     number = normalise(raw, "JP")
     if not (number.valid and number.country == "JP" and number.national_digits):
         raise PoliceDataError(
-            f"{source} line {line}: number {raw[:30]!r} is not a valid Japanese phone number "
+            f"number {raw[:30]!r} is not a valid Japanese phone number "
             "(write it as dialled in Japan, e.g. 03-3346-0110)"
         )
     return PoliceEntry(
@@ -251,6 +133,7 @@ def _entry(values: dict[str, str], source: str, line: int) -> PoliceEntry:
         source=values.get("source", ""),
         confidence=values.get("confidence", "") or "user",
         display=number.national or number.national_digits,
+        date_seen=values.get("date_seen", ""),
     )
 
 
@@ -271,11 +154,38 @@ def packaged_entries() -> tuple[PoliceEntry, ...]:
     return tuple(parse_csv(text, "callerid/" + PACKAGED_CSV))
 
 
+def parse_patterns(text: str, source: str = "police patterns CSV") -> list[PolicePattern]:
+    """Patterns from CSV text with PATTERN_COLUMNS; PoliceDataError names the bad line."""
+    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+    if tuple(reader.fieldnames or ()) != PATTERN_COLUMNS:
+        raise PoliceDataError(f"{source} line 1: the header must be {','.join(PATTERN_COLUMNS)}")
+    patterns: list[PolicePattern] = []
+    for row in reader:
+        values = {k: (v or "").strip() for k, v in row.items()}
+        ending, prefecture = values["ending"], values["prefecture_en"]
+        if not (ending.isdigit() and 3 <= len(ending) <= 5):
+            raise PoliceDataError(f"{source} line {reader.line_num}: ending {ending!r} is not 3-5 digits")
+        if prefecture != NATIONWIDE and prefecture not in PREFECTURES_EN:
+            raise PoliceDataError(f"{source} line {reader.line_num}: unknown prefecture {prefecture!r}")
+        if values["kind"] not in KINDS or not values["source"]:
+            raise PoliceDataError(f"{source} line {reader.line_num}: needs a known kind and a source")
+        patterns.append(PolicePattern(prefecture, ending, values["kind"], values["like_en"],
+                                      values["like_ja"], values["source"]))
+    return patterns
+
+
+@functools.cache
+def packaged_patterns() -> tuple[PolicePattern, ...]:
+    """The patterns shipped in callerid/data/police_patterns_jp.csv (read once)."""
+    text = resources.files("callerid").joinpath(PATTERNS_CSV).read_text(encoding="utf-8")
+    return tuple(parse_patterns(text, "callerid/" + PATTERNS_CSV))
+
+
 @functools.cache
 def default_directory() -> PoliceDirectory:
     """The packaged directory, built once per process (with the number metadata preloaded)."""
     preload_metadata()
-    return PoliceDirectory.build(packaged_entries())
+    return PoliceDirectory.build(packaged_entries(), patterns=packaged_patterns())
 
 
 def load_directory(extra_csv: str | Path | None = None) -> PoliceDirectory:
@@ -291,7 +201,7 @@ def load_directory(extra_csv: str | Path | None = None) -> PoliceDirectory:
     if not path.is_file():
         raise PoliceDataError(f"{path}: no such file (police.extra_csv)")
     extra = parse_csv(_read_text(path), str(path))
-    return PoliceDirectory.build((*packaged_entries(), *extra))
+    return PoliceDirectory.build((*packaged_entries(), *extra), patterns=packaged_patterns())
 
 
 # ---------------------------------------------------------------------------------------------
@@ -338,15 +248,33 @@ def _one_off_finding(entry: PoliceEntry, edit: Edit) -> Finding:
     )
 
 
-def _pattern_finding(number: Number) -> Finding:
+def _type_note(number: Number) -> dict[str, str]:
     if number.number_type in ("fixed-line", "fixed-line-or-mobile"):
-        note_en = note_ja = ""
-    else:
-        kind_en = type_text(number.number_type, "en")
-        article = "an" if kind_en[:1].lower() in "aeiou" else "a"  # "an IP phone number"
-        note_en = f" (though it is {article} {kind_en} number, not a station switchboard)"
-        note_ja = f"（ただし{type_text(number.number_type, 'ja')}の番号です）"
-    return finding("police-pattern", display=number.display, type_note_en=note_en, type_note_ja=note_ja)
+        return {"type_note_en": "", "type_note_ja": ""}
+    kind_en = type_text(number.number_type, "en")
+    article = "an" if kind_en[:1].lower() in "aeiou" else "a"  # "an IP phone number"
+    return {
+        "type_note_en": f" (though it is {article} {kind_en} number, not a station switchboard)",
+        "type_note_ja": f"（ただし{type_text(number.number_type, 'ja')}の番号です）",
+    }
+
+
+def _known_finding(number: Number, entry: PoliceEntry) -> Finding:
+    names = {"name_en": entry.name_en, "name_ja": entry.name_ja}
+    found = finding(ReasonCode.POLICE_KNOWN, display=number.display, **names)
+    named = replace(found.reason, subject_ja=entry.name_ja, subject_en=entry.name_en)
+    return replace(found, reason=named)
+
+
+def _pattern_finding(number: Number) -> Finding:
+    return finding(ReasonCode.POLICE_PATTERN, display=number.display, **_type_note(number))
+
+
+def _area_pattern_finding(number: Number, habit: PolicePattern) -> Finding:
+    return finding(
+        ReasonCode.POLICE_AREA_PATTERN, display=number.display, ending=habit.ending, like_en=habit.like_en,
+        like_ja=habit.like_ja, **_type_note(number),
+    )
 
 
 def police_findings(number: Number, directory: PoliceDirectory) -> list[Finding]:
@@ -358,10 +286,13 @@ def police_findings(number: Number, directory: PoliceDirectory) -> list[Finding]
         entry = directory.lookup(national)
         if entry is not None:
             return [
-                finding("police-known", display=number.display, name_en=entry.name_en, name_ja=entry.name_ja)
+                _known_finding(number, entry)
             ]
         if national and national.endswith(_STATION_ENDING):
             return [_pattern_finding(number)]
+        habit = directory.pattern(national)
+        if habit is not None:  # before one-digit-off: neighbouring stations share the habit
+            return [_area_pattern_finding(number, habit)]
         near = directory.one_off(national)
         return [_one_off_finding(*near)] if near else []
 
@@ -418,10 +349,14 @@ __all__ = [
     "PoliceDataError",
     "PoliceDirectory",
     "PoliceEntry",
+    "PolicePattern",
     "classify_edit",
     "default_directory",
     "load_directory",
+    "make_entry",
     "packaged_entries",
+    "packaged_patterns",
     "parse_csv",
+    "parse_patterns",
     "police_findings",
 ]

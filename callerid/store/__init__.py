@@ -4,7 +4,7 @@
 - `schema`: the layout and its migrations.
 - `rows`: records <-> rows.
 - `queries`: the call filters as SQL.
-- `calls`, `lists`, `settings`: one table each; `Store` is all three.
+- `calls`, `lists`, `police`, `settings`: one table each; `Store` is all four.
 """
 
 from __future__ import annotations
@@ -12,12 +12,13 @@ from __future__ import annotations
 from callerid.store.calls import CallCounts, CallerCount, CallLog, DayCounts
 from callerid.store.database import BUSY_TIMEOUT_MS, StoreError
 from callerid.store.lists import LIST_KINDS, ListTables
+from callerid.store.police import HOUSEHOLD_KINDS, PoliceNumbers
 from callerid.store.queries import OUTCOMES
 from callerid.store.schema import MIGRATIONS, SCHEMA_VERSION
 from callerid.store.settings import Settings
 
 
-class Store(CallLog, ListTables, Settings):
+class Store(CallLog, ListTables, PoliceNumbers, Settings):
     """The call log, the allow/block lists and a few settings, in one SQLite file.
 
     Safe to share between threads (each thread gets its own connection) and between processes
@@ -30,6 +31,7 @@ class Store(CallLog, ListTables, Settings):
 
 __all__ = [
     "BUSY_TIMEOUT_MS",
+    "HOUSEHOLD_KINDS",
     "LIST_KINDS",
     "MIGRATIONS",
     "OUTCOMES",

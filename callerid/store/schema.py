@@ -9,6 +9,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable
 
+from callerid.outbox import OUTBOX_STATEMENTS
 from callerid.store.rows import instants, is_flagged, loads_list, search_digits
 
 
@@ -91,11 +92,31 @@ def _migrate_2(conn: sqlite3.Connection) -> None:
     )
 
 
+def _migrate_3(conn: sqlite3.Connection) -> None:
+    """Wave 2: the household's own police numbers (from the website), and the outbox's table.
+
+    `police_numbers` holds the numbers a family adds to warn about (their local station), with the
+    same rules as the packaged police CSV. The outbox owns its table (callerid.outbox creates it
+    when missing); creating it here too means a file the outbox touched first is still ours.
+    """
+    conn.execute(
+        """CREATE TABLE police_numbers (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            number TEXT NOT NULL UNIQUE,
+            kind TEXT NOT NULL,
+            name_ja TEXT NOT NULL,
+            added_at TEXT NOT NULL
+        )"""
+    )
+    for statement in OUTBOX_STATEMENTS:
+        conn.execute(statement)
+
+
 #: Applied in order; migration i takes a file from version i to version i + 1.
-MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_migrate_1, _migrate_2)
+MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_migrate_1, _migrate_2, _migrate_3)
 SCHEMA_VERSION = len(MIGRATIONS)
 
-OUR_TABLES = {"calls", "lists", "settings", "sqlite_sequence"}
+OUR_TABLES = {"calls", "lists", "settings", "sqlite_sequence", "police_numbers", "outbox"}
 
 
 __all__ = ["MIGRATIONS", "OUR_TABLES", "SCHEMA_VERSION"]

@@ -13,6 +13,8 @@ from typing import Any
 
 from flask import Blueprint, Response, jsonify, request
 
+from callerid.config import screen_config
+from callerid.listguard import allow_conflict
 from callerid.model import CallRecord, ListEntry, ListKind
 from callerid.web import listio
 from callerid.web.filters import bounded_int, parse_filters
@@ -118,6 +120,10 @@ def lists_post() -> Response | tuple[Response, int]:
         return jsonify({"removed": {"kind": kind, "pattern": pattern.strip()}})
     try:
         cleaned = listio.validate_pattern(pattern, st.store)
+        if kind == ListKind.ALLOW:
+            conflict = allow_conflict(st.store, screen_config(st.config), cleaned)
+            if conflict is not None:
+                return _error(400, f"not trusted: {conflict.en}")
         entry = st.store.add_list_entry(kind, cleaned, listio.clean_label(label))
     except ValueError as exc:
         return _error(400, f"bad pattern: {exc}")

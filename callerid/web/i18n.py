@@ -199,6 +199,17 @@ STRINGS: dict[str, dict[str, str]] = {
         "import_done": "{count} entries imported.",
         "import_errors": "{count} lines skipped: {first}",
         "export_csv": "Download CSV",
+        "police_list": "Police numbers to warn about",
+        "police_help": "Your local police station or other police numbers: a call showing one is always "
+        "warned about, because fraudsters display real police numbers.",
+        "police_name": "Name (e.g. 四谷警察署)",
+        "police_added": "{pattern} ({name}) will be warned about as a police number.",
+        "police_removed": "{pattern} removed from the police numbers.",
+        "bad_police": "“{pattern}” cannot be added: {reason}",
+        "not_trusted": "{pattern} was not added to the trusted list: {reason}",
+        "ignored_for_police": "ignored for police calls",
+        "police_no_trust": "A police number cannot be trusted: fraudsters display real police numbers. "
+        "Hang up and call back on a number you look up yourself, or #9110.",
         # status
         "status_title": "Status",
         "modem": "Modem",
@@ -417,6 +428,17 @@ STRINGS: dict[str, dict[str, str]] = {
         "import_done": "{count} 件を読み込みました。",
         "import_errors": "{count} 行を読み飛ばしました: {first}",
         "export_csv": "CSV をダウンロード",
+        "police_list": "警告する警察の番号",
+        "police_help": "地元の警察署などの番号を登録できます。この番号からの電話には必ず警告します"
+        "（詐欺犯は本物の警察の番号を表示させるため）。",
+        "police_name": "名前（例: 四谷警察署）",
+        "police_added": "{pattern}（{name}）を警察の番号として警告します。",
+        "police_removed": "{pattern} を警察の番号から削除しました。",
+        "bad_police": "「{pattern}」は登録できません: {reason}",
+        "not_trusted": "{pattern} は安心な番号に登録しませんでした: {reason}",
+        "ignored_for_police": "警察の番号には効きません",
+        "police_no_trust": "警察の番号は安心な番号にできません（詐欺犯は本物の警察の番号を表示させます）。"
+        "いったん切って、自分で調べた番号か #9110 にかけ直してください。",
         "status_title": "状態",
         "modem": "モデム",
         "modem_unknown": "報告なし",

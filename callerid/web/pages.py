@@ -19,7 +19,10 @@ from flask import Blueprint, Response, abort, flash, g, redirect, render_templat
 
 from callerid import __version__
 from callerid import calls_csv as calls_csv_module
+from callerid.config import screen_config
+from callerid.listguard import allow_conflict, ignored_for_police, split_allowed
 from callerid.model import Action, CallRecord, ListKind
+from callerid.screen.engine import POLICE_VERDICTS, ScreenConfig
 from callerid.store import OUTCOMES
 from callerid.web import history, listio, present
 from callerid.web.filters import VERDICTS, bounded_int, parse_filters
@@ -240,6 +243,7 @@ def call_detail(call_id: int) -> str:
             present.clean_text(view["label"].text or record.caller.name or "").strip(), 40
         ),
         membership=member,
+        police=record.verdict.verdict in POLICE_VERDICTS,
         raw_number=present.shorten(present.clean_text(record.caller.number or ""), 64),
         full_time=view["time"],
         zone_name=getattr(ctx.zone, "key", "") or str(ctx.zone),
@@ -266,6 +270,8 @@ def lists() -> str:
     region = state().config.region
     household = household_zone()
 
+    ignored = ignored_for_police(store, _screen(), store.list_entries(ListKind.ALLOW))
+
     def rows(kind: str) -> list[dict[str, Any]]:
         return [
             {
@@ -273,11 +279,52 @@ def lists() -> str:
                 "shown": present.shorten(present.clean_text(listio.pattern_display(e.pattern, region)), 40),
                 "label": present.show(e.label, 60),
                 "added": present.time_text(e.added_at, g.lang, None, tz=household) if e.added_at else "",
+                "ignored_for_police": kind == ListKind.ALLOW and e.pattern in ignored,
             }
             for e in store.list_entries(kind)
         ]
 
-    return render_template("lists.html", allow=rows(ListKind.ALLOW), block=rows(ListKind.BLOCK))
+    police = [
+        {"number": p.number, "shown": p.display, "label": present.show(p.name_ja, 60)}
+        for p in store.police_numbers()
+    ]
+    return render_template(
+        "lists.html", allow=rows(ListKind.ALLOW), block=rows(ListKind.BLOCK), police=police
+    )
+
+
+def _screen() -> ScreenConfig:
+    """The screening settings the appliance uses (the police directory with any extra CSV)."""
+    return screen_config(state().config)
+
+
+def _refuse_trust(kind: str, pattern: str) -> str | None:
+    """The reason a pattern may not go on the allow list, in the page's language, or None."""
+    if kind != ListKind.ALLOW:
+        return None
+    conflict = allow_conflict(state().store, _screen(), pattern)
+    return conflict.text(g.lang) if conflict else None
+
+
+@bp.route("/lists/police/add", methods=["POST"])
+def police_add() -> Response:
+    raw = request.form.get("number", "")
+    try:
+        entry = state().store.add_police_number(raw, request.form.get("name", ""))
+    except ValueError as exc:
+        shown = present.shorten(present.clean_text(raw), 40)
+        flash(translate_here("bad_police", pattern=shown, reason=present.clean_text(str(exc))[:160]), "error")
+        return redirect(url_for("pages.lists"))
+    flash(translate_here("police_added", pattern=entry.display, name=entry.name_ja), "ok")
+    return redirect(url_for("pages.lists"))
+
+
+@bp.route("/lists/police/remove", methods=["POST"])
+def police_remove() -> Response:
+    raw = present.clean_text(request.form.get("number", "")).strip()[:40]
+    if state().store.remove_police_number(raw):
+        flash(translate_here("police_removed", pattern=raw), "ok")
+    return redirect(url_for("pages.lists"))
 
 
 @bp.route("/lists/add", methods=["POST"])
@@ -291,6 +338,12 @@ def list_add() -> Response:
         return redirect(back)
     try:
         pattern = listio.validate_pattern(raw_pattern, st.store)
+        refusal = _refuse_trust(kind, pattern)
+        if refusal is not None:
+            shown = listio.pattern_display(pattern, st.config.region)
+            reason = present.clean_text(refusal)[:240]
+            flash(translate_here("not_trusted", pattern=shown, reason=reason), "error")
+            return redirect(back)
         st.store.add_list_entry(kind, pattern, listio.clean_label(request.form.get("label")))
     except ValueError as exc:
         shown = present.shorten(present.clean_text(raw_pattern), 40)
@@ -330,6 +383,8 @@ def list_import() -> Response:
     if len(data) > MAX_UPLOAD:
         abort(413)
     entries, errors = listio.parse_csv(data.decode("utf-8-sig", errors="replace"), st.store)
+    entries, refused = split_allowed(st.store, _screen(), entries)
+    errors += [f"{entry.pattern}: {conflict.text(g.lang)}"[:240] for entry, conflict in refused]
     added = 0
     for kind in listio.KINDS:
         batch = [e for e in entries if e.kind == kind]

@@ -12,6 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from callerid.transmit import encode
+
 if TYPE_CHECKING:  # pragma: no cover
     import numpy as np
 
@@ -80,13 +82,18 @@ def modulate(
     freq_scale: float = 1.0,
     freq_offset_hz: float = 0.0,
     baud_scale: float = 1.0,
+    preamble_baud_scale: float | None = None,
+    drift: float = 0.0,
     phase: float = 0.0,
 ) -> np.ndarray:
     """Phase-continuous FSK audio (float64, full scale 1.0) for one message.
 
     `level_dbfs` is the RMS level relative to a full-scale sine's RMS (so -3 dBFS peaks at 0.71).
     `freq_scale`, `freq_offset_hz` and `baud_scale` model an exchange or sound card that is off
-    by a few percent; the demodulator must cope with them.
+    by a few percent; the demodulator must cope with them. Real senders run the channel seizure
+    and the message at different rates: `preamble_baud_scale` (default: `baud_scale`) sets the
+    seizure and marks apart, and `drift` lets the message clock slide linearly from `baud_scale`
+    to `baud_scale * (1 + drift)` by its last bit.
     """
     import numpy as np
 
@@ -104,9 +111,17 @@ def modulate(
         ),
         dtype=np.int8,
     )
-    baud = BAUD * baud_scale
-    n_samples = int(np.ceil(len(bits) * rate / baud))
-    bit_index = np.minimum((np.arange(n_samples) * baud / rate).astype(np.int64), len(bits) - 1)
+    preamble = std.seizure_bits if seizure_bits is None else seizure_bits
+    preamble += std.mark_bits if mark_bits is None else mark_bits
+    scales = np.full(len(bits), float(baud_scale))
+    scales[:preamble] = baud_scale if preamble_baud_scale is None else preamble_baud_scale
+    message = len(bits) - preamble
+    if drift and message > 0:
+        scales[preamble:] *= 1.0 + drift * np.arange(message) / message
+    edges = np.concatenate(([0.0], np.cumsum(1.0 / (BAUD * scales))))  # seconds
+    n_samples = int(np.ceil(edges[-1] * rate))
+    times = np.arange(n_samples) / rate
+    bit_index = np.minimum(np.searchsorted(edges, times, side="right") - 1, len(bits) - 1)
     freqs = np.where(bits[bit_index] == 1, std.mark_hz, std.space_hz) * freq_scale + freq_offset_hz
     # Phase accumulates sample by sample: the waveform never jumps at a bit boundary.
     phases = phase + 2 * np.pi * np.cumsum(freqs) / rate
@@ -120,7 +135,6 @@ def caller_audio(caller: CallerID, standard: str = "ntt", rate: int = 8000, **kw
     bell202 sends Bellcore MDMF, v23 sends ETSI call set-up, ntt sends an NTT Number Display frame
     (as the simulator plays it during the CAR sequence).
     """
-    from callerid.decode import encode
 
     if standard == "bell202":
         data = encode.encode_mdmf(caller)

@@ -1,0 +1,71 @@
+#!/usr/bin/env python3
+"""Write callerid/data/jp_areas.csv: which prefecture each Japanese area-code prefix belongs to.
+
+Why a generated file: the police pattern rules ("Osaka's stations end in -1234") need a number's
+prefecture at screening time, and loading phonenumbers' whole geocoder for that would cost the
+appliance megabytes; this table is 30 KB. It comes from the geocoder of the installed phonenumbers
+(its English names end in ", <Prefecture>"); a prefix whose entry names no prefecture inherits it
+from its longest shorter prefix, else from the prefixes that share all but its last digit when they
+agree. `tests/test_police_directory.py` checks the file still matches the installed phonenumbers.
+
+Usage: .venv/bin/python scripts/gen_jp_areas.py > callerid/data/jp_areas.csv
+"""
+
+from __future__ import annotations
+
+import csv
+import importlib
+import pkgutil
+import sys
+
+import phonenumbers.geodata as geodata
+
+from callerid.screen.areas import PREFECTURES_EN
+
+
+def geocoder_entries() -> dict[str, dict[str, str]]:
+    """Every '81...' prefix of the geocoder with its names by language."""
+    found: dict[str, dict[str, str]] = {}
+    for module_info in pkgutil.iter_modules(geodata.__path__):
+        if not module_info.name.startswith("data"):
+            continue
+        module = importlib.import_module(f"{geodata.__name__}.{module_info.name}")
+        for value in vars(module).values():
+            if not isinstance(value, dict):
+                continue
+            for key, names in value.items():
+                if isinstance(key, str) and key.startswith("81") and isinstance(names, dict):
+                    found.setdefault(key, {}).update(names)
+    return found
+
+
+def prefecture_of(english: str) -> str | None:
+    tail = english.rsplit(", ", 1)[-1].strip()
+    return tail if tail in PREFECTURES_EN else None
+
+
+def rows() -> list[tuple[str, str, str]]:
+    entries = geocoder_entries()
+    known = {key: prefecture_of(names.get("en", "")) for key, names in entries.items()}
+    resolved: dict[str, str] = {}
+    for key in sorted(entries):
+        pref = known[key]
+        if pref is None:
+            parents = [known.get(key[:n]) for n in range(len(key) - 1, 2, -1)]
+            pref = next((p for p in parents if p), None)
+        if pref is None:
+            siblings = {known[k] for k in entries if k[:-1] == key[:-1] and len(k) == len(key) and known[k]}
+            pref = siblings.pop() if len(siblings) == 1 else None
+        if pref is not None:
+            resolved[key] = pref
+    return [("0" + key[2:], pref, entries[key].get("ja", "")) for key, pref in sorted(resolved.items())]
+
+
+def main() -> None:
+    out = csv.writer(sys.stdout, lineterminator="\n")
+    out.writerow(["prefix", "prefecture_en", "area_ja"])
+    out.writerows(rows())
+
+
+if __name__ == "__main__":
+    main()

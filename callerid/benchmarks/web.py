@@ -36,7 +36,8 @@ from callerid.model import (
     Verdict,
     VerdictCode,
 )
-from callerid.store import _INSERT_CALL, Store, _call_row
+from callerid.store import Store
+from callerid.store.rows import INSERT_CALL, call_row
 from callerid.web import create_app, credentials, start_in_thread
 
 PAGES = ("/", "/history", "/calls", "/calls?q=0335814321", "/calls.csv")
@@ -117,7 +118,7 @@ def run(args: argparse.Namespace) -> int:
         records, pool = _records(count, now)
         with Store(db, durable=False) as store:
             with store._write() as conn:  # bulk fill in one transaction
-                conn.executemany(_INSERT_CALL, [_call_row(r) for r in records])
+                conn.executemany(INSERT_CALL, [call_row(r) for r in records])
             for index, number in enumerate(pool[:30]):
                 kind = ListKind.ALLOW if index % 3 else ListKind.BLOCK
                 store.add_list_entry(kind, number, f"家族のメモ {index}")

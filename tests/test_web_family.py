@@ -56,6 +56,20 @@ def test_cards_and_the_call_page_show_the_family_list_label(site):
     assert 'id="label" name="label" value="娘 花子"' in page  # the label field keeps the family's name
 
 
+def test_a_trusted_label_is_not_shown_on_a_police_call(site):
+    """Fraudsters display genuine police numbers: a trusted entry must not make the warning look safe."""
+    spoofed = site.store.add_call(
+        make_record(number="0335814321", code="police-number", action="warn",
+                    actions=("warn-household",), when=NOW - timedelta(hours=1))
+    )
+    with site.store._write() as conn:  # an entry from before the allow list refused police numbers
+        conn.execute("INSERT INTO lists (kind, pattern, label, added_at) VALUES ('allow', '+81335814321',"
+                     " '警察署', '2026-01-01T00:00:00+00:00')")
+    card = text(site.client.get("/calls")).split(f'href="/calls/{spoofed}"', 1)[1].split("</a>", 1)[0]
+    assert "警察署" not in card and "list-allow" not in card
+    assert "警察署" not in text(site.client.get(f"/calls/{spoofed}")).split("<section", 1)[0]
+
+
 def test_plain_words_and_the_technical_fold(site):
     call = site.store.add_call(police_record(NOW - timedelta(hours=1)))
     html = text(site.client.get(f"/calls/{call}"))

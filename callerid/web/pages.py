@@ -67,6 +67,8 @@ def call_view(
     code = verdict.verdict
     lang = ctx.lang
     entry = present.list_entry(record, ctx.lists)
+    if entry is not None and entry.kind == ListKind.ALLOW and code in POLICE_VERDICTS:
+        entry = None  # ignored for police calls: a trusted name must not soften the warning
     return {
         "id": record.id,
         "time": present.time_text(record.received_at, lang, ctx.today if today else None, tz=ctx.zone),

@@ -447,9 +447,13 @@ def parse_config(text: str, source: str = "<config>", base: Path | None = None) 
     """A Config from TOML text (what load_config does after reading the file)."""
     try:
         data = tomllib.loads(text)
+        return _build(data, source, base)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{source}: not valid TOML: {exc}", path=source) from None
-    return _build(data, source, base)
+    except RecursionError:
+        # tomllib parses nested arrays and inline tables recursively: thousands of `[` exhaust the
+        # stack. No setting of ours is nested more than two levels, so this is never a real file.
+        raise ConfigError(f"{source}: arrays or tables nested too deeply", path=source) from None
 
 
 def load_config(path: str | Path | None = None) -> Config:

@@ -179,6 +179,11 @@ def test_filter_by_verdict_outcome_and_dates(site):
     assert found("outcome=plain") == sorted([ids["ordinary"], old])
     day = (NOW - timedelta(days=10)).date().isoformat()
     assert card_ids(text(site.client.get(f"/calls?since={day}&until={day}"))) == [old]
+    for edge in ("since=0001-01-01", "since=0001-01-02&until=9999-12-30", "until=9999-12-31",
+                 "since=9999-12-31"):  # the calendar's edges on the household's clock: no 500
+        assert site.client.get("/calls?" + edge).status_code == 200, edge
+        assert site.client.get("/calls.csv?" + edge).status_code == 200, edge
+    assert len(card_ids(text(site.client.get("/calls?since=0001-01-01&until=9999-12-31")))) == 5
     html = text(site.client.get("/calls?verdict=<script>&outcome=everything"))  # unknown: ignored
     assert len(card_ids(html)) == 5 and "<script>" not in html
 

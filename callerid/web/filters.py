@@ -39,13 +39,18 @@ class CallFilters:
         UTC), whatever zone the call was logged in.
         """
 
-        def bound(day: date) -> str | datetime:
-            return datetime.combine(day, time(), zone) if zone is not None else day.isoformat()
+        def bound(day: date | None) -> str | datetime | None:
+            if day is None:
+                return None
+            if zone is None or not date.min < day < date.max:  # the calendar's edge: no UTC instant
+                return day.isoformat()
+            return datetime.combine(day, time(), zone)
 
+        after = _day_after(self.until)
         return {
             "flagged_only": self.flagged_only,
-            "since": bound(self.since) if self.since else None,
-            "until": bound(self.until + timedelta(days=1)) if self.until else None,
+            "since": bound(self.since),
+            "until": bound(date.fromisoformat(after)) if after else None,
             "search": self.search or None,
             "reviewed": self.reviewed,
             "verdict": self.verdict or None,
@@ -70,6 +75,13 @@ class CallFilters:
         if self.outcome:
             values["outcome"] = self.outcome
         return values
+
+
+def _day_after(day: date | None) -> str | None:
+    """The exclusive upper bound for an inclusive `until`; the calendar's last day has no day after it."""
+    if day is None or day == date.max:
+        return None
+    return (day + timedelta(days=1)).isoformat()
 
 
 def _date(value: str, bad: list[str]) -> date | None:

@@ -22,6 +22,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
+from callerid.fleet.config import FleetConfig, fleet_config
 from callerid.model import VERDICT_CODES
 from callerid.modem.profiles import PROFILES
 from callerid.policy import DEFAULT_ACTIONS, PolicyError, validate_actions
@@ -172,6 +173,7 @@ class Config:
     speech: SpeechConfig = field(default_factory=SpeechConfig)
     panel: PanelConfig = field(default_factory=PanelConfig)
     web: WebConfig = field(default_factory=WebConfig)
+    fleet: FleetConfig = field(default_factory=FleetConfig)
     #: The file this came from (None: built-in defaults); not part of equality.
     source: str | None = field(default=None, compare=False)
 
@@ -368,7 +370,7 @@ _SECTIONS: dict[str, tuple[type, dict[str, Any]]] = {
     ),
 }
 _TOP_LEVEL: dict[str, Check] = {"region": _region, "language": _choice(*LANGUAGES)}
-_ALL_TOP = (*_TOP_LEVEL, *_SECTIONS, "policy")
+_ALL_TOP = (*_TOP_LEVEL, *_SECTIONS, "policy", "fleet")
 
 
 # --------------------------------------------------------------------------- loading
@@ -415,6 +417,7 @@ def _build(data: Mapping[str, Any], source: str, base: Path | None) -> Config:
         sections[name] = cls(**values)
     _check_pins(sections[_section_of(PanelConfig)], fail)
     sections["policy"] = _policy(data.get("policy", {}), source, fail)
+    sections["fleet"] = fleet_config(data.get("fleet", {}), base, fail)
     return Config(**top, **sections, source=source)
 
 
@@ -500,6 +503,7 @@ __all__ = [
     "T35_COUNTRY_CODES",
     "Config",
     "ConfigError",
+    "FleetConfig",
     "ModemConfig",
     "PanelConfig",
     "PoliceConfig",

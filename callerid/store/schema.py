@@ -116,7 +116,8 @@ def _migrate_3(conn: sqlite3.Connection) -> None:
 MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_migrate_1, _migrate_2, _migrate_3)
 SCHEMA_VERSION = len(MIGRATIONS)
 
-OUR_TABLES = {"calls", "lists", "settings", "sqlite_sequence", "police_numbers", "outbox"}
+#: shared_lists belongs to callerid/fleet/listdb.py, which creates it beside ours.
+OUR_TABLES = {"calls", "lists", "settings", "sqlite_sequence", "police_numbers", "outbox", "shared_lists"}
 
 
 __all__ = ["MIGRATIONS", "OUR_TABLES", "SCHEMA_VERSION"]

@@ -199,7 +199,12 @@ def shipped_text_files() -> list[Path]:
 
 def test_no_package_mirror_or_other_remote_host_is_named() -> None:
     """Mirrors come from the builder's apt (or MIRROR=): the only hosts named are this appliance's own."""
-    local = re.compile(r"^(127\.0\.0\.1|localhost|callerid\.local|pi\.local|[^.]*[$%<{].*)(:\S*)?$")
+    # This appliance's own names, placeholders ($HOST, <home>, a bare "broker" or "host" that no
+    # resolver outside a LAN answers) and the names RFC 2606 reserves for examples.
+    local = re.compile(
+        r"^(127\.0\.0\.1|localhost|callerid\.local|pi\.local|[^.]*[$%<{].*|[a-z0-9-]+"
+        r"|[a-z0-9.-]+\.(invalid|example|test)|([a-z0-9-]+\.)*example\.(com|net|org))(:\S*)?$"
+    )
     found = []
     for path in shipped_text_files():
         text = path.read_text(errors="replace")

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from callerid.model import VERDICT_CODES
 from callerid.modem.profiles import PROFILES
-from callerid.policy import DEFAULT_ACTIONS, PolicyError, validate_actions
+from callerid.policy import DEFAULT_ACTIONS, PolicyError, defaults_for, validate_actions
 from callerid.screen.engine import ScreenConfig
 from callerid.screen.police import load_directory
 
@@ -124,6 +124,10 @@ class PolicyConfig:
         default_factory=lambda: MappingProxyType(dict(DEFAULT_ACTIONS))
     )
 
+    #: The region whose defaults `actions` was merged over (None: the region-neutral defaults,
+    #: which `Config` replaces with its own region's, e.g. `record` in Japan).
+    region: str | None = field(default=None, compare=False)
+
     def __eq__(self, other: object) -> bool:
         return isinstance(other, PolicyConfig) and dict(self.actions) == dict(other.actions)
 
@@ -162,6 +166,22 @@ class WebConfig:
 
 
 @dataclass(frozen=True)
+class RecordingConfig:
+    """Joining answered calls the policy marks `record` (docs/recording.md)."""
+
+    enabled: bool = True  # off: the `record` action is ignored everywhere
+    language: str = ""  # of the announcement; "" follows [speech] language
+    folder: str = ""  # "" = a "recordings" folder beside the database
+    time_limit_minutes: float = 30.0
+    retention_days: float = 30.0
+    max_total_mb: float = 500.0
+    min_free_mb: float = 200.0  # never fill the disk: keep at least this much free
+    listen_seconds: float = 1.5  # after joining, before the announcement
+    quiet_seconds: float = 8.0  # the line this long without speech ends the recording
+    announcement_dbfs: float = -20.0  # RMS level of the announcement: modest, not a shout
+
+
+@dataclass(frozen=True)
 class Config:
     region: str = "JP"
     language: str = "ja"
@@ -172,6 +192,7 @@ class Config:
     speech: SpeechConfig = field(default_factory=SpeechConfig)
     panel: PanelConfig = field(default_factory=PanelConfig)
     web: WebConfig = field(default_factory=WebConfig)
+    recording: RecordingConfig = field(default_factory=RecordingConfig)
     #: The file this came from (None: built-in defaults); not part of equality.
     source: str | None = field(default=None, compare=False)
 
@@ -179,6 +200,9 @@ class Config:
         if self.modem.country_code is None and self.region in T35_COUNTRY_CODES:
             derived = replace(self.modem, country_code=T35_COUNTRY_CODES[self.region])
             object.__setattr__(self, "modem", derived)
+        if self.policy.region is None and dict(self.policy.actions) == dict(DEFAULT_ACTIONS):
+            regional = PolicyConfig(actions=MappingProxyType(defaults_for(self.region)), region=self.region)
+            object.__setattr__(self, "policy", regional)
 
     def with_db(self, db: str | Path | None) -> Config:
         """This config with the store path replaced (what `--db PATH` does); None leaves it."""
@@ -366,7 +390,24 @@ _SECTIONS: dict[str, tuple[type, dict[str, Any]]] = {
             "language": _choice("auto", *LANGUAGES),
         },
     ),
+    "recording": (
+        RecordingConfig,
+        {
+            "enabled": _boolean,
+            "language": _choice(*LANGUAGES),
+            "folder": _path(),
+            "time_limit_minutes": _number(1, 240),
+            "retention_days": _number(1, 3650),
+            "max_total_mb": _number(1, 1_000_000),
+            "min_free_mb": _number(0, 1_000_000),
+            "listen_seconds": _number(0.5, 10),
+            "quiet_seconds": _number(2, 120),
+            "announcement_dbfs": _number(-40, -6),
+        },
+    ),
 }
+#: Keys whose check resolves a path against the config file's folder.
+_PATH_KEYS = ("db", "extra_csv", "cache_dir", "folder")
 _TOP_LEVEL: dict[str, Check] = {"region": _region, "language": _choice(*LANGUAGES)}
 _ALL_TOP = (*_TOP_LEVEL, *_SECTIONS, "policy")
 
@@ -407,14 +448,14 @@ def _build(data: Mapping[str, Any], source: str, base: Path | None) -> Config:
                 raise _unknown(source, dotted, checks)
             check = checks[key]
             try:
-                values[key] = check(value, base) if key in ("db", "extra_csv", "cache_dir") else check(value)
+                values[key] = check(value, base) if key in _PATH_KEYS else check(value)
             except _Invalid as exc:
                 raise fail(dotted, str(exc)) from None
         if name == "speech" and "language" not in values and "language" in top:
             values["language"] = top["language"]  # speak the household's language unless told otherwise
         sections[name] = cls(**values)
     _check_pins(sections[_section_of(PanelConfig)], fail)
-    sections["policy"] = _policy(data.get("policy", {}), source, fail)
+    sections["policy"] = _policy(data.get("policy", {}), source, fail, top.get("region", "JP"))
     return Config(**top, **sections, source=source)
 
 
@@ -429,18 +470,18 @@ def _check_pins(panel: PanelConfig, fail: Callable[[str, str], ConfigError]) -> 
         seen[pin] = item.name
 
 
-def _policy(table: Any, source: str, fail: Callable[[str, str], ConfigError]) -> PolicyConfig:
+def _policy(table: Any, source: str, fail: Callable[[str, str], ConfigError], region: str) -> PolicyConfig:
     if not isinstance(table, dict):
         raise fail("policy", f"must be a table ([policy]), not {_show(table)}")
     for code in table:
         if code not in VERDICT_CODES:
             raise _unknown(source, f"policy.{code}", VERDICT_CODES)
     try:
-        actions = validate_actions(table)
+        actions = validate_actions(table, region)
     except PolicyError as exc:
         code = str(exc).split(":", 1)[0]
         raise ConfigError(f"{source}: policy.{exc}", key=f"policy.{code}", path=source) from None
-    return PolicyConfig(actions=MappingProxyType(actions))
+    return PolicyConfig(actions=MappingProxyType(actions), region=region)
 
 
 def parse_config(text: str, source: str = "<config>", base: Path | None = None) -> Config:
@@ -497,6 +538,7 @@ __all__ = [
     "Config",
     "ConfigError",
     "ModemConfig",
+    "RecordingConfig",
     "PanelConfig",
     "PoliceConfig",
     "PolicyConfig",

@@ -121,6 +121,7 @@ class ModemDriver:
         self._join_settings = JoinSettings()
         self._on_joined: Callable[[JoinResult], None] | None = None
         self._stop_join = threading.Event()
+        self._joining = False
 
     # ---- public API (any thread) ----------------------------------------------------------
     def start(self) -> None:
@@ -161,9 +162,13 @@ class ModemDriver:
         self._on_joined = on_done
         self._queue("arm_join", str(announcement_wav))
 
-    def stop_recording(self) -> None:
-        """The household held the panel button: end a recording now (any thread)."""
+    def stop_recording(self) -> bool:
+        """The household held the panel button: end a recording now (any thread). False when no
+        call is joined (the button then does what it does otherwise)."""
+        if not self._joining:
+            return False
         self._stop_join.set()
+        return True
 
     def identify(self, timeout: float = 5.0) -> ModemInfo:
         """What the modem is and which commands it took: from the running driver, or by probing."""
@@ -388,7 +393,7 @@ class ModemDriver:
         self._last_activity = None  # the call is ours until the join ends: no ring-gap timer meanwhile
         self._stop_join.clear()
         caller_id = self._info.caller_id_command if self._info else None
-        self._offhook = True
+        self._offhook = self._joining = True
         try:
             samples = wav_to_u8(announcement_wav, self._profile.sample_rate)
             result = join_and_record(
@@ -399,7 +404,7 @@ class ModemDriver:
             log.warning("modem: cannot read the announcement, the call is not joined: %s", exc)
             result = JoinResult("failed", str(exc))
         finally:
-            self._offhook = False  # join_and_record went back on-hook whatever happened
+            self._offhook = self._joining = False  # join_and_record went back on-hook whatever happened
         log.info("modem: joined call: %s (%s), %.1f s recorded",
                  result.outcome, result.ended_by, result.seconds)
         if self._on_joined is not None:

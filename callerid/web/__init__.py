@@ -20,7 +20,7 @@ from flask import Flask, Response, current_app, g, jsonify, render_template, req
 from markupsafe import escape
 from werkzeug.exceptions import HTTPException
 
-from callerid.web import api, auth, credentials, pages, security
+from callerid.web import api, auth, credentials, pages, recordings, security
 from callerid.web.ratelimit import RateLimiter
 from callerid.web.state import WebState
 
@@ -88,6 +88,7 @@ def create_app(
     app.register_blueprint(auth.bp)
     app.register_blueprint(pages.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(recordings.bp)
     app.add_url_rule("/favicon.ico", "favicon", _favicon)
     security.install(app)
     _install_error_pages(app)

@@ -155,6 +155,11 @@ class Appliance:
         self._join_settings = settings
 
     @property
+    def announcement(self) -> str | None:
+        """The rendered recording announcement (None until rendered, or when not recording)."""
+        return self._announcement
+
+    @property
     def _recording_ready(self) -> bool:
         return self._announcement is not None and self._recordings is not None
 

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 from callerid.model import VERDICT_CODES
 from callerid.modem.profiles import PROFILES
 from callerid.policy import DEFAULT_ACTIONS, PolicyError, defaults_for, validate_actions
+from callerid.recording.settings import RecordingConfig
 from callerid.screen.engine import ScreenConfig
 from callerid.screen.police import load_directory
 
@@ -163,22 +164,6 @@ class WebConfig:
     port: int = 8080
     api_token: str | None = None
     language: str = "auto"  # auto: the browser's Accept-Language
-
-
-@dataclass(frozen=True)
-class RecordingConfig:
-    """Joining answered calls the policy marks `record` (docs/recording.md)."""
-
-    enabled: bool = True  # off: the `record` action is ignored everywhere
-    language: str = ""  # of the announcement; "" follows [speech] language
-    folder: str = ""  # "" = a "recordings" folder beside the database
-    time_limit_minutes: float = 30.0
-    retention_days: float = 30.0
-    max_total_mb: float = 500.0
-    min_free_mb: float = 200.0  # never fill the disk: keep at least this much free
-    listen_seconds: float = 1.5  # after joining, before the announcement
-    quiet_seconds: float = 8.0  # the line this long without speech ends the recording
-    announcement_dbfs: float = -20.0  # RMS level of the announcement: modest, not a shout
 
 
 @dataclass(frozen=True)
@@ -390,21 +375,13 @@ _SECTIONS: dict[str, tuple[type, dict[str, Any]]] = {
             "language": _choice("auto", *LANGUAGES),
         },
     ),
-    "recording": (
-        RecordingConfig,
-        {
-            "enabled": _boolean,
-            "language": _choice(*LANGUAGES),
-            "folder": _path(),
-            "time_limit_minutes": _number(1, 240),
-            "retention_days": _number(1, 3650),
-            "max_total_mb": _number(1, 1_000_000),
-            "min_free_mb": _number(0, 1_000_000),
-            "listen_seconds": _number(0.5, 10),
-            "quiet_seconds": _number(2, 120),
-            "announcement_dbfs": _number(-40, -6),
-        },
-    ),
+    "recording": (RecordingConfig, {  # docs/recording.md
+        "enabled": _boolean, "language": _choice(*LANGUAGES), "folder": _path(),
+        "time_limit_minutes": _number(1, 240), "retention_days": _number(1, 3650),
+        "max_total_mb": _number(1, 1_000_000), "min_free_mb": _number(0, 1_000_000),
+        "listen_seconds": _number(0.5, 10), "quiet_seconds": _number(2, 120),
+        "announcement_dbfs": _number(-40, -6),
+    }),
 }
 #: Keys whose check resolves a path against the config file's folder.
 _PATH_KEYS = ("db", "extra_csv", "cache_dir", "folder")

@@ -115,7 +115,7 @@ def test_a_caller_who_hung_up_while_ringing_hears_nothing_and_the_modem_hangs_up
 
 
 def test_a_fax_machine_gets_no_announcement_and_no_recording(tmp_path: Path) -> None:
-    call = SimCall(caller=WITHHELD, rings=5, pickup_after=1, after_pickup="fax")
+    call = SimCall(caller=WITHHELD, rings=5, pickup_after=2, after_pickup="fax")
     sim, _, joined, _, back, _, _ = run_call(tmp_path, call)
     result = joined.results[0]
     assert result.outcome == "fax" and not sim.audio_sessions and result.samples == b""

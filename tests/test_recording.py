@@ -18,9 +18,14 @@ import soundfile
 from callerid.alert.speech import SpeechAlerts
 from callerid.config import SpeechConfig
 from callerid.model import Action
-from callerid.recording import RecordingStorage, build_announcement, render_announcement
-from callerid.recording.announcement import BEEP_HZ, BEEP_SECONDS, LEAD_SECONDS
-from callerid.recording.storage import recordings_folder
+from callerid.recording.announcement import (
+    BEEP_HZ,
+    BEEP_SECONDS,
+    LEAD_SECONDS,
+    build_announcement,
+    render_announcement,
+)
+from callerid.recording.storage import RecordingStorage, recordings_folder
 from callerid.store import Store
 from callerid.wavfile import read_wav, write_wav
 from tests.web_support import login, make_record, web_site

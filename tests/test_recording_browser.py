@@ -11,8 +11,7 @@ import pytest
 from web_support import CHROMIUM_ARGS, PASSWORD, PHONE, give_password, make_config, make_record, open_store
 
 from callerid.model import Action
-from callerid.recording import RecordingStorage
-from callerid.recording.storage import recordings_folder
+from callerid.recording.storage import RecordingStorage, recordings_folder
 from callerid.web import start_in_thread
 
 CHROMIUM = shutil.which("chromium") or ("/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None)

@@ -30,8 +30,9 @@ from callerid.model import Action, ModemState
 from callerid.modem.driver import ModemDriver
 from callerid.modem.join import JoinSettings
 from callerid.policy import Policy
-from callerid.recording import RecordingStorage, RecordingWorker, render_announcement
-from callerid.recording.storage import recordings_folder
+from callerid.recording.announcement import render_announcement
+from callerid.recording.storage import RecordingStorage, recordings_folder
+from callerid.recording.worker import RecordingWorker
 from callerid.sdnotify import Watchdog
 from callerid.store import Store
 

@@ -37,7 +37,7 @@ from callerid.screen.police import PoliceEntry
 
 if TYPE_CHECKING:
     from callerid.modem.join import JoinResult, JoinSettings
-    from callerid.recording import RecordingWorker
+    from callerid.recording.worker import RecordingWorker
     from callerid.store import Store
 
 log = logging.getLogger("callerid.appliance")

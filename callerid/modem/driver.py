@@ -28,7 +28,7 @@ from callerid.model import CallerID, ModemState
 from callerid.modem.audio import wav_to_u8
 from callerid.modem.discovery import find_ports, usb_info
 from callerid.modem.events import CallEnded, CallerIDReceived, ModemEvent, ModemInfo, ModemStatus, Ring
-from callerid.modem.join import JoinResult, JoinSettings, PickupWatch, join_and_record
+from callerid.modem.join import JoinResult, JoinSettings, PickupWatch, join_wav
 from callerid.modem.link import LinkLost, ModemLink, Stopping
 from callerid.modem.number_display import CAPTURE_SECONDS, CAR_MAX_INTERVAL, CarDetector, decode_capture
 from callerid.modem.number_display import capture as capture_number_display
@@ -116,8 +116,7 @@ class ModemDriver:
         self._car = CarDetector(car_max_interval)
         self._nd_seconds = number_display_seconds
         self._nd_tried = False
-        # Joining a call the household answered (callerid.modem.join): armed per call.
-        self._pickup = PickupWatch(ring_gap_seconds)
+        self._pickup = PickupWatch(ring_gap_seconds)  # joining answered calls, armed per call
         self._join_settings = JoinSettings()
         self._on_joined: Callable[[JoinResult], None] | None = None
         self._stop_join = threading.Event()
@@ -155,9 +154,8 @@ class ModemDriver:
     def join_if_answered(
         self, announcement_wav: str | Path, settings: JoinSettings, on_done: Callable[[JoinResult], None]
     ) -> None:
-        """For the call ringing now: when its rings stop early (the household answered), join it,
-        play the announcement and record (callerid.modem.join). `on_done` gets the result on the
-        driver's thread and must not block. Returns at once."""
+        """When the ringing call stops early (answered), join, announce, record (callerid.modem.join);
+        `on_done` gets the result on the driver's thread and must not block. Returns at once."""
         self._join_settings = settings
         self._on_joined = on_done
         self._queue("arm_join", str(announcement_wav))
@@ -392,23 +390,18 @@ class ModemDriver:
         """Join the answered call (callerid.modem.join); the call ends when the join does."""
         self._last_activity = None  # the call is ours until the join ends: no ring-gap timer meanwhile
         self._stop_join.clear()
-        caller_id = self._info.caller_id_command if self._info else None
         self._offhook = self._joining = True
         try:
-            samples = wav_to_u8(announcement_wav, self._profile.sample_rate)
-            result = join_and_record(
-                link, self._profile, samples, self._join_settings, caller_id_command=caller_id,
-                timeout=self._command_timeout, clock=self._clock, stop=self._stop_join,
-            )
-        except WavError as exc:
-            log.warning("modem: cannot read the announcement, the call is not joined: %s", exc)
-            result = JoinResult("failed", str(exc))
+            result = join_wav(link, self._profile, announcement_wav, self._join_settings,
+                              caller_id_command=self._info.caller_id_command if self._info else None,
+                              timeout=self._command_timeout, clock=self._clock, stop=self._stop_join)
         finally:
-            self._offhook = self._joining = False  # join_and_record went back on-hook whatever happened
-        log.info("modem: joined call: %s (%s), %.1f s recorded",
-                 result.outcome, result.ended_by, result.seconds)
-        if self._on_joined is not None:
-            self._emit_with(self._on_joined, result)
+            self._offhook = self._joining = False  # join_wav went back on-hook whatever happened
+        try:
+            if self._on_joined is not None:
+                self._on_joined(result)
+        except Exception:
+            log.exception("join result handler failed")
         self._last_activity = self._clock()
         self._end_call(self._clock())
 
@@ -498,13 +491,6 @@ class ModemDriver:
     def _status(self, state: ModemState, detail: str) -> None:
         log.info("modem %s: %s", state, detail)
         self._emit(ModemStatus(state, detail, self._clock()))
-
-    @staticmethod
-    def _emit_with(callback: Callable[[JoinResult], None], result: JoinResult) -> None:
-        try:
-            callback(result)
-        except Exception:
-            log.exception("join result handler failed")
 
     def _emit(self, event: ModemEvent) -> None:
         try:

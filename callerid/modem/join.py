@@ -24,13 +24,14 @@ import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from callerid.modem import dle
+from callerid.modem.audio import wav_to_u8
 from callerid.modem.link import ModemLink
 from callerid.modem.profiles import ModemProfile
 from callerid.modem.voice import VoiceError, _expect, _expect_ok, leave_voice, play
-from callerid.wavfile import VoiceDecoder
+from callerid.wavfile import VoiceDecoder, WavError
 
 if TYPE_CHECKING:
     import numpy as np
@@ -293,6 +294,20 @@ def _tone_share(block: np.ndarray, rate: int, hz: float) -> float:
     return float(spectrum[max(0, k - 2) : k + 3].sum() / total)
 
 
+def join_wav(
+    link: ModemLink, profile: ModemProfile, announcement_wav: str, settings: JoinSettings, **options: Any
+) -> JoinResult:
+    """`join_and_record` with the announcement read from a WAV (converted to the modem's format)."""
+    try:
+        samples = wav_to_u8(announcement_wav, profile.sample_rate)
+    except WavError as exc:
+        log.warning("cannot read the announcement, the call is not joined: %s", exc)
+        return JoinResult("failed", str(exc))
+    result = join_and_record(link, profile, samples, settings, **options)
+    log.info("joined call: %s (%s), %.1f s recorded", result.outcome, result.ended_by, result.seconds)
+    return result
+
+
 class PickupWatch:
     """The rings of the call that is ringing now, and when the next one is overdue.
 
@@ -336,4 +351,4 @@ class PickupWatch:
         self.rings.clear()
 
 
-__all__ = ["JoinResult", "JoinSettings", "LineListener", "PickupWatch", "join_and_record"]
+__all__ = ["JoinResult", "JoinSettings", "LineListener", "PickupWatch", "join_and_record", "join_wav"]

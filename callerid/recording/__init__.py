@@ -2,13 +2,7 @@
 
 The modem side (joining the line, listening, +VRX) is callerid.modem.join; this package is what
 happens around it: `announcement` (what the caller hears), `storage` (FLAC files beside the
-database, retention, size cap), `worker` (the thread that saves them off the call path).
+database, retention, size cap), `worker` (the thread that saves them off the call path),
+`settings` (the `[recording]` section). Import the submodules: this file imports nothing, so the
+configuration can load `settings` without the rest.
 """
-
-from callerid.recording.announcement import ANNOUNCEMENTS, build_announcement, render_announcement
-from callerid.recording.storage import RecordingStorage
-from callerid.recording.worker import RecordingWorker
-
-__all__ = [
-    "ANNOUNCEMENTS", "RecordingStorage", "RecordingWorker", "build_announcement", "render_announcement",
-]

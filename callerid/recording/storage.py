@@ -26,6 +26,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from callerid.model import Action
 from callerid.store.recordings import Recording
 from callerid.wavfile import VoiceDecoder
 
@@ -185,7 +186,7 @@ def recordings_folder(config: Config, db_path: str | None = None) -> Path:
 
 def recording_enabled(config: Config) -> bool:
     """Whether any call may be recorded under this configuration (for the website's notice)."""
-    return config.recording.enabled and any("record" in acts for acts in config.policy.actions.values())
+    return config.recording.enabled and any(Action.RECORD in acts for acts in config.policy.actions.values())
 
 
 def _iso(epoch: float) -> str:

@@ -9,7 +9,7 @@ setup(
     python_requires=">=3.11",
     packages=find_namespace_packages(include=["callerid", "callerid.*"], exclude=["*.__pycache__"]),
     include_package_data=True,
-    package_data={"callerid": ["data/*", "web/templates/*", "web/static/*", "*.toml", "benchmarks/*.c"]},
+    package_data={"callerid": ["data/*", "web/templates/*", "web/static/*", "fleet/templates/*", "*.toml", "benchmarks/*.c"]},
     install_requires=[
         "pyserial>=3.5",
         "gpiozero>=2.0",
@@ -19,6 +19,8 @@ setup(
         "soundfile>=0.11",
         "flask>=3.0",
         "waitress>=3.0",
+        "paho-mqtt>=2.0",
+        "pynacl>=1.5",
     ],
     extras_require={
         "test": [

@@ -29,6 +29,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "modem": ("callerid.commands.modem", "find and identify the modem"),
     "web": ("callerid.commands.web", "the family review site alone"),
     "passwd": ("callerid.commands.passwd", "set the family website password (reads stdin)"),
+    "fleet": ("callerid.commands.fleet", "many homes on one MQTT broker: shared lists, watch, web"),
     "bench": ("callerid.commands.bench", "latency, throughput and detection figures"),
 }
 

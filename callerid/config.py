@@ -22,8 +22,10 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
+from callerid.fleet.config import FleetConfig, fleet_config
 from callerid.model import VERDICT_CODES
 from callerid.modem.profiles import PROFILES
+from callerid.paths import default_cache_dir, default_db_path
 from callerid.policy import DEFAULT_ACTIONS, PolicyError, defaults_for, validate_actions
 from callerid.recording.settings import RecordingConfig
 from callerid.screen.engine import ScreenConfig
@@ -56,44 +58,6 @@ class ConfigError(Exception):
         super().__init__(message)
         self.key = key
         self.path = path
-
-
-# --------------------------------------------------------------------------- default locations
-
-
-def _first_dir(env_name: str) -> Path | None:
-    # systemd may pass several folders separated by colons; the first is ours.
-    value = os.environ.get(env_name, "").split(":")[0].strip()
-    return Path(value) if value else None
-
-
-def default_db_path() -> str:
-    """`$STATE_DIRECTORY/calls.db`, else `/var/lib/callerid/calls.db` if that folder exists, else per user.
-
-    /var/lib/callerid is chosen whenever the installer created it, even if this user cannot write
-    there: `callerid log` then reads the appliance's log (and `list add` says it lacks permission),
-    instead of silently using an empty private file the appliance never sees.
-    """
-    state = _first_dir("STATE_DIRECTORY")
-    if state is not None:
-        return str(state / "calls.db")
-    system = Path("/var/lib/callerid")
-    if system.is_dir():
-        return str(system / "calls.db")
-    data_home = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
-    return str(Path(data_home) / "callerid" / "calls.db")
-
-
-def default_cache_dir() -> str:
-    """Where pre-rendered warnings go: `$CACHE_DIRECTORY/speech`, /var/cache/callerid/speech, or per user."""
-    cache = _first_dir("CACHE_DIRECTORY")
-    if cache is not None:
-        return str(cache / "speech")
-    system = Path("/var/cache/callerid")
-    if system.is_dir() and os.access(system, os.W_OK):
-        return str(system / "speech")
-    cache_home = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return str(Path(cache_home) / "callerid" / "speech")
 
 
 # --------------------------------------------------------------------------- the records
@@ -177,6 +141,7 @@ class Config:
     speech: SpeechConfig = field(default_factory=SpeechConfig)
     panel: PanelConfig = field(default_factory=PanelConfig)
     web: WebConfig = field(default_factory=WebConfig)
+    fleet: FleetConfig = field(default_factory=FleetConfig)
     recording: RecordingConfig = field(default_factory=RecordingConfig)
     #: The file this came from (None: built-in defaults); not part of equality.
     source: str | None = field(default=None, compare=False)
@@ -386,7 +351,7 @@ _SECTIONS: dict[str, tuple[type, dict[str, Any]]] = {
 #: Keys whose check resolves a path against the config file's folder.
 _PATH_KEYS = ("db", "extra_csv", "cache_dir", "folder")
 _TOP_LEVEL: dict[str, Check] = {"region": _region, "language": _choice(*LANGUAGES)}
-_ALL_TOP = (*_TOP_LEVEL, *_SECTIONS, "policy")
+_ALL_TOP = (*_TOP_LEVEL, *_SECTIONS, "policy", "fleet")
 
 
 # --------------------------------------------------------------------------- loading
@@ -433,6 +398,7 @@ def _build(data: Mapping[str, Any], source: str, base: Path | None) -> Config:
         sections[name] = cls(**values)
     _check_pins(sections[_section_of(PanelConfig)], fail)
     sections["policy"] = _policy(data.get("policy", {}), source, fail, top.get("region", "JP"))
+    sections["fleet"] = fleet_config(data.get("fleet", {}), base, fail)
     return Config(**top, **sections, source=source)
 
 
@@ -465,9 +431,13 @@ def parse_config(text: str, source: str = "<config>", base: Path | None = None) 
     """A Config from TOML text (what load_config does after reading the file)."""
     try:
         data = tomllib.loads(text)
+        return _build(data, source, base)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{source}: not valid TOML: {exc}", path=source) from None
-    return _build(data, source, base)
+    except RecursionError:
+        # tomllib parses nested arrays and inline tables recursively: thousands of `[` exhaust the
+        # stack. No setting of ours is nested more than two levels, so this is never a real file.
+        raise ConfigError(f"{source}: arrays or tables nested too deeply", path=source) from None
 
 
 def load_config(path: str | Path | None = None) -> Config:
@@ -514,6 +484,7 @@ __all__ = [
     "T35_COUNTRY_CODES",
     "Config",
     "ConfigError",
+    "FleetConfig",
     "ModemConfig",
     "RecordingConfig",
     "PanelConfig",

@@ -165,6 +165,9 @@ class Reason:
     code: ReasonCode
     detail: str
     detail_ja: str = ""
+    #: The police line the reason is about ("新宿警察署"), for the spoken warning; not in the JSON.
+    subject_ja: str = ""
+    subject_en: str = ""
 
     def to_json(self) -> dict[str, str]:
         return {"code": self.code, "detail": self.detail}

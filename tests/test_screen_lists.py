@@ -152,3 +152,10 @@ def test_an_international_prefix_with_one_digit_is_refused_not_turned_into_a_pat
     """Found by hypothesis: `0100` once normalised to `+0`, which itself was refused."""
     with pytest.raises(ValueError, match="too short"):
         normalise_pattern("0100")
+
+
+@pytest.mark.parametrize("pattern", ["000*", "+8100*", "0033*", "0033123456"])
+def test_a_second_trunk_zero_is_refused_not_turned_into_another_area(pattern: str) -> None:
+    """Found by hypothesis: `0033*` was stored as `+81033*`, which normalised again to `+8133*` (Tokyo)."""
+    with pytest.raises(ValueError, match="no area code starts with 0"):
+        normalise_pattern(pattern)

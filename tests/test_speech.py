@@ -10,6 +10,7 @@ import logging
 import shutil
 import subprocess
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -549,4 +550,27 @@ def test_works_with_the_real_speech_config(tmp_path: Path) -> None:
     speech.start()
     assert speech.wait_ready(10)
     assert speech.language == "ja" and speech.repeat
+    speech.close()
+
+
+@needs_open_jtalk
+def test_a_known_police_line_is_named_after_the_warning(ja_cache: Path, tmp_path: Path) -> None:
+    """Issue 12: "表示は、新宿警察署の番号です" — the household hears which station's number is shown."""
+    from callerid.screen.engine import ScreenConfig, screen_display
+    from callerid.screen.lists import FamilyLists
+
+    verdict = screen_display("03-3581-4321", FamilyLists.empty(), ScreenConfig())
+    assert verdict.verdict == "police-number" and verdict.reasons[0].subject_ja == "警視庁"
+    events = Events()
+    command, log = fake_player(tmp_path)
+    speech = SpeechAlerts(SpeechConfig(cache_dir=str(ja_cache), repeat=False), player_command=command,
+                          on_playback=events)
+    speech.start()
+    base = record("police-number", "0335814321", "03-3581-4321")
+    speech.incoming(replace(base, verdict=verdict), frozenset({"warn-household"}))
+    assert wait_until(lambda: events.of("finished", "number"), 20)
+    assert [e.part for e in events.of("started")] == ["warning", "name", "number"]
+    name_wav = events.of("started", "name")[0].path
+    stats = audio.measure(name_wav)
+    assert 1.0 < stats.duration < 8 and stats.rms_dbfs > -40  # a spoken sentence, not silence
     speech.close()

@@ -12,7 +12,7 @@ import pytest
 from web_support import PASSWORD, csrf_from, login, make_config, open_store, page_csrf
 
 from callerid.web import create_app, credentials
-from callerid.web.ratelimit import RateLimiter
+from callerid.web.ratelimit import GLOBAL_LOGIN_ATTEMPTS, GLOBAL_LOGIN_WINDOW, LoginLimiter, RateLimiter
 
 
 class FakeClock:
@@ -32,7 +32,13 @@ def fresh(tmp_path):
     store = open_store(config)
     codes: list[str] = []
     clock = FakeClock()
-    app = create_app(config, store, announce=codes.append, limiter=RateLimiter(5, 60.0, clock=clock))
+    app = create_app(
+        config,
+        store,
+        announce=codes.append,
+        limiter=LoginLimiter(clock=clock),
+        token_limiter=RateLimiter(5, 60.0, clock=clock),
+    )
     yield SimpleNamespace(
         app=app, store=store, codes=codes, client=app.test_client(), clock=clock, config=config
     )
@@ -239,6 +245,59 @@ def test_login_is_rate_limited_per_address_then_allowed_after_retry_after(ready)
     assert login(ready.client).status_code == 302
 
 
+def _login_from(app, address: str, password: str):  # noqa: ANN001, ANN202 - Flask app, response
+    client = app.test_client()
+    token = page_csrf(client, "/login")
+    return client.post(
+        "/login", data={"password": password, "csrf_token": token}, environ_overrides={"REMOTE_ADDR": address}
+    )
+
+
+def test_many_addresses_share_one_login_budget(ready, caplog):
+    """What was measured: 100 addresses in 127/8 made 500 guesses in 31 s; now everyone shares a budget."""
+    caplog.set_level("WARNING", logger="callerid.web")
+    addresses = [f"127.0.{n // 250}.{n % 250 + 1}" for n in range(GLOBAL_LOGIN_ATTEMPTS + 15)]
+    statuses = [_login_from(ready.app, address, "guess").status_code for address in addresses]
+    assert statuses[:GLOBAL_LOGIN_ATTEMPTS] == [401] * GLOBAL_LOGIN_ATTEMPTS
+    assert set(statuses[GLOBAL_LOGIN_ATTEMPTS:]) == {429}
+    refused = _login_from(ready.app, "10.0.0.77", PASSWORD)  # a fresh address, the right password
+    assert refused.status_code == 429
+    assert 1 <= int(refused.headers["Retry-After"]) <= GLOBAL_LOGIN_WINDOW
+    warnings = [r for r in caplog.records if "login attempts" in r.getMessage()]
+    assert len(warnings) == 1, "one line for the attack, not one per refused guess"
+    ready.clock.now += GLOBAL_LOGIN_WINDOW
+    assert _login_from(ready.app, "10.0.0.77", PASSWORD).status_code == 302
+
+
+def test_the_budget_counts_only_failures(ready):
+    for n in range(GLOBAL_LOGIN_ATTEMPTS + 10):
+        assert _login_from(ready.app, f"10.1.0.{n + 1}", PASSWORD).status_code == 302
+
+
+def test_a_stale_api_token_does_not_lock_the_same_machine_out_of_logging_in(ready):
+    """A family script with an old token retries all day; the browser on that machine must still log in."""
+    headers = {"Authorization": "Bearer an-old-token-from-last-year"}
+    statuses = [ready.client.get("/api/calls", headers=headers).status_code for _ in range(12)]
+    assert statuses[:5] == [401] * 5 and set(statuses[5:]) == {429}
+    assert login(ready.client).status_code == 302
+
+
+def test_password_guesses_do_not_block_a_correct_api_token(tmp_path):
+    config = make_config(tmp_path)
+    store = open_store(config)
+    try:
+        credentials.set_password(store, PASSWORD)
+        app = create_app(config, store, announce=lambda code: None)
+        client = app.test_client()
+        for _ in range(6):
+            login(client, "guess")
+        assert login(client).status_code == 429
+        good = client.get("/api/calls", headers={"Authorization": f"Bearer {config.web.api_token}"})
+        assert good.status_code == 200
+    finally:
+        store.close()
+
+
 def test_successful_logins_do_not_use_up_the_limit(ready):
     for _ in range(8):
         assert login(ready.app.test_client()).status_code == 302
@@ -328,7 +387,7 @@ def _passwd(db: str, stdin: str) -> subprocess.CompletedProcess[str]:
     config = Path(db).with_name("empty.toml")
     config.write_text("# defaults\n")
     return subprocess.run(
-        [sys.executable, "-m", "callerid", "passwd", "--config", str(config), "--db", db],
+        [sys.executable, "-m", "callerid", "passwd", "--config", str(config), "--db", db, "--create"],
         input=stdin,
         capture_output=True,
         text=True,

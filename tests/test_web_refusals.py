@@ -6,11 +6,22 @@ protection makes these tests fail instead of slipping through.
 
 from __future__ import annotations
 
+import http.client
 import re
 
 import pytest
-from web_support import PASSWORD, login, page_csrf, police_record, web_site
+from web_support import (
+    PASSWORD,
+    give_password,
+    login,
+    make_config,
+    open_store,
+    page_csrf,
+    police_record,
+    web_site,
+)
 
+from callerid.web import start_in_thread
 from callerid.web.security import CONTENT_SECURITY_POLICY, PUBLIC_ENDPOINTS
 
 EXPECTED_HEADERS = {
@@ -271,3 +282,63 @@ def test_a_broken_database_gives_a_plain_500_without_internals(site, caplog):
     assert client.get("/").get_data(as_text=True).count("The call log is safe") == 1
     assert client.get("/api/calls").get_json() == {"error": "server error"}
     assert "error serving" in caplog.text, "the cause goes to the log, not the page"
+
+
+# --- issue 14, item 4: inputs that used to give a 500 ----------------------------------------------
+
+
+@pytest.mark.parametrize("path", ["/calls?until=9999-12-31", "/api/calls?until=9999-12-31"])
+def test_the_last_representable_day_is_a_filter_not_a_500(site, path):
+    """`until` is inclusive, so the store is asked for "before the next day": 9999-12-31 has none."""
+    client = site.app.test_client()
+    login(client)
+    response = client.get(path)
+    assert response.status_code == 200, path
+    if path.startswith("/api/"):
+        assert response.get_json()["total"] == 1, "every call is before the end of 9999"
+    else:
+        assert f"/calls/{site.call_id}" in response.get_data(as_text=True)
+    for since_path in ("/calls?since=9999-12-31", "/api/calls?since=9999-12-31&until=9999-12-31"):
+        assert client.get(since_path).status_code == 200, since_path
+
+
+#: Host headers that Werkzeug cannot turn into a URL adapter (IDNA refuses them): a 64-character
+#: label (DNS allows 63), an empty label, a lone dot.
+BAD_HOSTS = ("a" * 64 + ".local", "a" * 64, "callerid..local", ".")
+#: Odd hosts Werkzeug does accept: they must be served as usual, and quietly.
+ODD_HOSTS = ("xn--", "\u00e9" * 70 + ".local", "a" * 63 + ".local")
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory):
+    """The site under real waitress: the test client's own cookie jar cannot even build these URLs."""
+    tmp_path = tmp_path_factory.mktemp("served")
+    config = make_config(tmp_path)
+    store = open_store(config)
+    give_password(store)
+    server = start_in_thread(config, store, host="127.0.0.1", port=0)
+    yield server
+    server.stop()
+    store.close()
+
+
+@pytest.mark.parametrize("host", BAD_HOSTS + ODD_HOSTS)
+@pytest.mark.parametrize("path", ["/", "/login", "/api/calls", "/static/style.css", "/nope"])
+def test_a_host_header_werkzeug_cannot_encode_is_a_quiet_400(served, caplog, host, path):
+    """Unauthenticated, so it must be cheap: a plain 400, no traceback in the log (it was ~200 lines)."""
+    caplog.set_level("DEBUG")
+    conn = http.client.HTTPConnection("127.0.0.1", served.port, timeout=10)
+    conn.putrequest("GET", path, skip_host=True)
+    conn.putheader("Host", host.encode("utf-8"))
+    conn.endheaders()
+    response = conn.getresponse()
+    body = response.read().decode("utf-8", "replace")
+    conn.close()
+    if host in BAD_HOSTS:
+        assert response.status == 400, (host, path)
+    else:
+        assert response.status in (200, 302, 401, 404), (host, path)
+    assert response.getheader("Content-Security-Policy") == CONTENT_SECURITY_POLICY
+    assert "Traceback" not in body
+    noisy = [r for r in caplog.records if r.levelno >= 30 or r.exc_info]
+    assert noisy == [], [r.getMessage() for r in noisy]

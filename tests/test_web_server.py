@@ -139,6 +139,7 @@ def _start_command(tmp_path: Path, *extra: str) -> subprocess.Popen[str]:
             str(config),
             "--db",
             str(tmp_path / "calls.db"),
+            "--create",
             "--host",
             "127.0.0.1",
             *extra,

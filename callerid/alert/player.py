@@ -50,7 +50,7 @@ class PlaybackEvent:
     """One step of playing a warning; `at` is time.monotonic(). The latency benchmark uses "started"."""
 
     call: str
-    part: str  # "warning" | "number"
+    part: str  # "warning" | "name" | "number"
     phase: str  # "started" | "finished" | "skipped"
     path: str | None
     at: float

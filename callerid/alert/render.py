@@ -152,6 +152,10 @@ class Renderer:
         """One digit (or "plus", "intro") used to assemble spoken numbers."""
         return self._request("clip", lang, clip_texts(lang)[name], name, priority)
 
+    def sentence(self, text: str, lang: str, label: str, priority: int = URGENT) -> Ticket:
+        """Any sentence, rendered on demand and cached on disk (the police line's name)."""
+        return self._request("say", lang, text, label, priority)
+
     def number(self, number: SpokenNumber, lang: str, priority: int = URGENT) -> Ticket:
         """The displayed number, read in groups, assembled from the clips."""
         spec = ("+" if number.plus else "") + "-".join(number.groups)

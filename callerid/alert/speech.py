@@ -25,8 +25,8 @@ from callerid.alert import NOTHING_STARTED
 from callerid.alert.engines import SpeechEngine
 from callerid.alert.player import PlaybackEvent, Player, PlayJob
 from callerid.alert.render import PRERENDER, URGENT, Renderer, RenderSettings, Ticket
-from callerid.alert.warnings import LANGUAGES, clip_texts, spoken_number
-from callerid.model import VERDICT_CODES, Action, CallRecord
+from callerid.alert.warnings import LANGUAGES, clip_texts, police_name_text, spoken_number
+from callerid.model import VERDICT_CODES, Action, CallRecord, VerdictCode
 
 log = logging.getLogger("callerid.alert.speech")
 
@@ -117,13 +117,19 @@ class SpeechAlerts:
         blocked = Action.BLOCK in actions  # hung up at once: say what was stopped, once, to the end
         warning = self.renderer.warning(code, self.language, URGENT, blocked=blocked)
         parts: list[tuple[str, Ticket]] = [("warning", warning)]
+        named = next((r for r in record.verdict.reasons if r.subject_ja), None)
+        if named is not None and code == VerdictCode.POLICE_NUMBER:
+            text = police_name_text(self.language, named.subject_ja, named.subject_en)
+            parts.append(("name", self.renderer.sentence(text, self.language, "police-name", URGENT)))
         number = spoken_number(record.verdict.display or record.caller.number)
         if number is not None and record.caller.number:
             parts.append(("number", self.renderer.number(number, self.language, URGENT)))
         self.player.play(PlayJob(call=record.key, parts=parts, repeat=self.repeat and not blocked,
                                  finish_on_end=blocked))
-        log.info("warning (%s, %s): %s%s", code, self.language, warning.text,
-                 f" {number.words(self.language)}" if len(parts) > 1 and number else "")
+        said = [ticket.text for part, ticket in parts if part != "number"]
+        if number is not None and parts[-1][0] == "number":
+            said.append(number.words(self.language))
+        log.info("warning (%s, %s): %s", code, self.language, " ".join(said))
         # With no voice for the language the parts are skipped (said once in the log): not started.
         return NOTHING_STARTED if self.renderer.voice_missing(self.language) else SPOKEN
 

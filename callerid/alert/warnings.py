@@ -95,6 +95,17 @@ CALLER_WARNINGS: dict[str, str] = {
           "call back if needed. Goodbye.",
 }
 
+#: Said after the police-number warning when the directory knows the line: the household hears
+#: which station's number is shown, and that it may still be faked (the warning said so).
+POLICE_NAME = {"ja": "表示は、{name}の番号です。", "en": "The display shows the number of {name}."}
+
+
+def police_name_text(lang: str, name_ja: str, name_en: str) -> str:
+    """The sentence naming the police line a call displays ("表示は、新宿警察署の番号です。")."""
+    name = name_ja if check_language(lang) == "ja" else (name_en or name_ja)
+    return POLICE_NAME[lang].format(name=" ".join(name.split())[:60])
+
+
 #: Digit words as said in phone numbers: long ニー and ゴー, ヨン/ナナ/キュー (never し/しち/く).
 DIGITS_JA = ("ゼロ", "イチ", "ニー", "サン", "ヨン", "ゴー", "ロク", "ナナ", "ハチ", "キュー")
 DIGITS_EN = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
@@ -224,6 +235,8 @@ def clip_texts(lang: str) -> dict[str, str]:
 
 
 __all__ = [
+    "POLICE_NAME",
+    "police_name_text",
     "BLOCKED_WARNINGS",
     "CALLER_WARNINGS",
     "LANGUAGES",

@@ -26,6 +26,7 @@ from callerid.alert.speech import SpeechAlerts
 from callerid.alert.warnings import CALLER_WARNINGS
 from callerid.appliance.loop import Appliance, ApplianceHooks, CallListener
 from callerid.config import Config, screen_config
+from callerid.fleet.wiring import attach_fleet
 from callerid.model import Action, ModemState
 from callerid.modem.driver import ModemDriver
 from callerid.modem.join import JoinSettings
@@ -134,9 +135,10 @@ def build_runtime(
         )
 
     watchdog, interval = _systemd_watchdog()
+    screening = screen_config(config)
     appliance = Appliance(
         store=store,
-        screen_config=screen_config(config),
+        screen_config=screening,
         policy=Policy.from_config(config),
         driver_factory=driver_factory,
         region=config.region,
@@ -156,6 +158,7 @@ def build_runtime(
             appliance.add_sink(led_panel)
     for sink in extra_sinks or []:  # after the speaker and panel: a view shows their new state
         appliance.add_sink(sink)
+    attach_fleet(config, store, appliance, screening)  # many homes on one MQTT broker, when [fleet] asks
     if any(Action.WARN_CALLER in acts for acts in config.policy.actions.values()):
         _render_caller_warning(config, appliance)
 

@@ -14,12 +14,15 @@ BENCHMARKS = {
     "latency": "callerid.benchmarks.latency",
     "fsk": "callerid.benchmarks.fsk",
     "store": "callerid.benchmarks.store",
+    "fleet": "callerid.benchmarks.fleet",
 }
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("names", nargs="*", metavar="NAME", help=f"one or more of {', '.join(BENCHMARKS)}")
     parser.add_argument("--quick", action="store_true", help="fewer iterations, for a smoke run")
+    parser.add_argument("--homes", type=int, default=None, metavar="N",
+                        help="fleet: simulated homes (default 1000; 100 with --quick)")
 
 
 def run(args: argparse.Namespace) -> int:

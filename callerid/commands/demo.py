@@ -26,6 +26,7 @@ from callerid.model import CallerID, ListKind
 from callerid.modem.driver import RING_GAP_SECONDS
 from callerid.modem.number_display import CAR_MAX_INTERVAL
 from callerid.modem.sim import SimCall, SimulatedModem
+from callerid.store import Store, StoreError
 from callerid.terminal_view import TerminalView, fit
 
 if TYPE_CHECKING:
@@ -57,6 +58,9 @@ SCRIPT: tuple[tuple[str, CallerID, str], ...] = (
      CallerID(format="text", number="0471230000", name="SATO HANAKO", date="1125", time="1205"), "text"),
 )
 
+#: The setting that marks a call database as the demo's own: only such a file may be replaced.
+DEMO_MARK = "demo.log"
+
 FAMILY_LISTS = (
     (ListKind.ALLOW, "090-1234-5678", "Daughter Hanako"),
     (ListKind.BLOCK, "0120-444-555", "Solar panel seller"),
@@ -82,11 +86,13 @@ def run(args: argparse.Namespace) -> int:
     config = _demo_config(load_config_or_fail(args.config), args)
     db = Path(args.db)
     lock = _claim_demo_db(db)  # before the old log is wiped: it may be another running demo's
+    _refuse_foreign_log(db)  # nor may it be the family's log, or any other file
     if not args.no_web and not _port_free(config.web.host, args.port):
         raise CommandError(f"port {args.port} is already in use (another callerid demo, or the appliance?); "
                            "pass --port N or --no-web")
     for suffix in ("", "-wal", "-shm"):
         Path(f"{db}{suffix}").unlink(missing_ok=True)
+    _mark_demo_log(db, config.region)
 
     done = threading.Event()
     handled: list[int] = []
@@ -148,6 +154,32 @@ def _claim_demo_db(db: Path) -> IO[bytes]:
         raise CommandError(f"another callerid demo is already running with {db}; stop it (Ctrl-C) "
                            "or pass --db OTHER.db") from None
     return handle
+
+
+def _refuse_foreign_log(db: Path) -> None:
+    """The demo replaces its log on every run, so only a file it marked as its own may be replaced.
+
+    `--db /var/lib/callerid/calls.db` once replaced a 157-call log and its lists with the demo's.
+    """
+    if not db.exists() and not db.is_symlink():
+        return
+    try:
+        with Store.open_readonly(db) as store:
+            if store.get_setting(DEMO_MARK) == "1":
+                return
+    except StoreError:
+        pass  # not a database, or not one this callerid can read: certainly not the demo's
+    raise CommandError(f"{db} is not a demo log (it may hold a family's calls), and the demo replaces its "
+                       "log on every run; give the demo a path of its own with --db NEW.db")
+
+
+def _mark_demo_log(db: Path, region: str) -> None:
+    """Create the demo's new log already marked, so the next demo recognises it and may replace it."""
+    try:
+        with Store(db, region=region) as store:
+            store.set_setting(DEMO_MARK, "1")
+    except StoreError as exc:
+        raise CommandError(str(exc)) from None
 
 
 def _port_free(host: str, port: int) -> bool:

@@ -1,4 +1,4 @@
-"""`callerid web [--host H] [--port N] [--db PATH]`: the family review site on its own.
+"""`callerid web [--host H] [--port N] [--db PATH] [--create]`: the family review site on its own.
 
 The appliance serves the same site in-process when `[web] enabled = true`; this
 command is for running it separately (or on another machine reading a copied database).
@@ -11,7 +11,7 @@ import errno
 import signal
 
 from callerid.cli import CommandError
-from callerid.commands._common import load_config_or_fail, open_store_or_fail
+from callerid.commands._common import add_create_option, load_config_or_fail, open_store_or_fail
 from callerid.web import start_in_thread
 
 
@@ -19,6 +19,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--host", default=None, help="address to listen on (default from config: 0.0.0.0)")
     parser.add_argument("--port", type=int, default=None, help="TCP port (default from config: 8080)")
     parser.add_argument("--db", default=None, metavar="PATH", help="call database (default from config)")
+    add_create_option(parser)
 
 
 def _interrupt(signum: int, frame: object) -> None:
@@ -33,7 +34,7 @@ def run(args: argparse.Namespace) -> int:
         raise CommandError(f"--port must be 0..65535, not {port}")
 
     db = args.db or config.store.db
-    store = open_store_or_fail(db, config.region)
+    store = open_store_or_fail(db, config.region, create=args.create)
     try:
         try:
             server = start_in_thread(config, store, host=host, port=port)  # binds before the setup code

@@ -58,13 +58,14 @@ def normalise_pattern(pattern: str, region: str = "JP") -> str:
         raise ValueError(f"{text[:30]!r} has no digits")
     if len(digits) > MAX_PATTERN_DIGITS:
         raise ValueError(f"{len(digits)} digits is too long for a phone number")
-    cc, idd, _trunk, _required = region_facts(region)
+    cc, idd, trunk, _required = region_facts(region)
     if not prefix:
         if len(digits) < 3:
             raise ValueError(f"{text[:30]!r} is too short to be a phone number")
         key = normalise(body, region).key or digits
         if len(key.lstrip("+")) < 3:  # e.g. 0100: Japan's international prefix and one digit
             raise ValueError(f"{text[:30]!r} is too short to be a phone number")
+        _refuse_second_trunk(text, key, cc, trunk)
         return key
     if not plus and digits == idd:
         raise ValueError(f"{idd} is the international prefix: add a country code, as in {idd}1*")
@@ -72,7 +73,15 @@ def normalise_pattern(pattern: str, region: str = "JP") -> str:
     key = key_from_digits(rest, international, region)
     if key == f"+{cc}":
         raise ValueError(f"{text[:30]!r} would match every number in the country; name an area or a range")
+    _refuse_second_trunk(text, key, cc, trunk)
     return key + "*"
+
+
+def _refuse_second_trunk(text: str, key: str, cc: int | str, trunk: str | None) -> None:
+    """`0033*` (a carrier's prefix) would be stored as `+81033*`, which reads back as `+8133*`
+    (Tokyo): no area code starts with the trunk digit, so such a pattern is refused, not changed."""
+    if trunk and key.startswith(f"+{cc}{trunk}"):
+        raise ValueError(f"{text[:30]!r} is not a number here: no area code starts with {trunk}")
 
 
 def _pattern_digits(body: str) -> tuple[str, bool]:

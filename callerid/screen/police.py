@@ -29,6 +29,7 @@ import csv
 import functools
 import io
 from collections.abc import Mapping
+from dataclasses import replace
 from importlib import resources
 from pathlib import Path
 
@@ -258,6 +259,13 @@ def _type_note(number: Number) -> dict[str, str]:
     }
 
 
+def _known_finding(number: Number, entry: PoliceEntry) -> Finding:
+    names = {"name_en": entry.name_en, "name_ja": entry.name_ja}
+    found = finding(ReasonCode.POLICE_KNOWN, display=number.display, **names)
+    named = replace(found.reason, subject_ja=entry.name_ja, subject_en=entry.name_en)
+    return replace(found, reason=named)
+
+
 def _pattern_finding(number: Number) -> Finding:
     return finding(ReasonCode.POLICE_PATTERN, display=number.display, **_type_note(number))
 
@@ -278,7 +286,7 @@ def police_findings(number: Number, directory: PoliceDirectory) -> list[Finding]
         entry = directory.lookup(national)
         if entry is not None:
             return [
-                finding("police-known", display=number.display, name_en=entry.name_en, name_ja=entry.name_ja)
+                _known_finding(number, entry)
             ]
         if national and national.endswith(_STATION_ENDING):
             return [_pattern_finding(number)]

@@ -1,6 +1,7 @@
 """The call log, the family's lists and a few settings: one SQLite file in WAL mode.
 
 - `database`: the file, per-thread connections, write transactions, checks, clear errors.
+- `files`: who may read a new file (0600, or 0640 for the service group), proving it is writable.
 - `schema`: the layout and its migrations.
 - `rows`: records <-> rows.
 - `queries`: the call filters as SQL.

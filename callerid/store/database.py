@@ -13,6 +13,7 @@ Why these choices:
 
 from __future__ import annotations
 
+import errno
 import functools
 import os
 import sqlite3
@@ -23,6 +24,7 @@ from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any, Self, TypeVar
 
+from callerid.store import files
 from callerid.store.schema import MIGRATIONS, OUR_TABLES, SCHEMA_VERSION
 
 #: How long a connection waits for another process's write lock before giving up.
@@ -145,7 +147,7 @@ class Database:
                 # A WAL file needs a -shm file; a user who may only read the folder cannot create one.
                 # With no -wal file there is no writer and nothing uncheckpointed, so reading the
                 # main file as immutable is exact.
-                if "unable to open" not in str(exc).lower() or Path(f"{self.path}-wal").exists():
+                if not files.cannot_share_memory(exc) or Path(f"{self.path}-wal").exists():
                     raise
                 self._immutable = True
         return self._open("mode=ro&immutable=1")
@@ -213,6 +215,7 @@ class Database:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
             except OSError as exc:
                 raise StoreError(f"cannot create the folder {self.path.parent}: {exc.strerror}") from None
+            self._create_file()
         conn = self._conn()
         version = conn.execute("PRAGMA user_version").fetchone()[0]  # also proves it is SQLite
         if version > SCHEMA_VERSION:
@@ -242,6 +245,20 @@ class Database:
         conn.execute("PRAGMA journal_size_limit = 4194304")  # keep the -wal file small on an SD card
         if version < SCHEMA_VERSION:
             self._migrate(conn, version)
+        with self._write_lock:
+            files.check_writable(conn)  # a read-only file is refused now, not at the first call
+
+    def _create_file(self) -> None:
+        """A new database file is private from the start (files.create_private says who may read it)."""
+        try:
+            files.create_private(self.path)
+        except OSError as exc:
+            if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+                raise StoreError(
+                    f"cannot create {self.path}: the folder {self.path.parent} is not writable "
+                    "(fix permissions or use --db)"
+                ) from None
+            raise StoreError(f"cannot create {self.path}: {exc.strerror}") from None
 
     @staticmethod
     def _enable_wal(conn: sqlite3.Connection) -> str:
@@ -291,6 +308,7 @@ class Database:
         if target.exists():
             return
         partial = target.with_name(f"{target.name}.{os.getpid()}.part")
+        files.create_private(partial, like=self.path)  # the copy holds the same secrets as the file
         source = sqlite3.connect(f"{self.path.as_uri()}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
         copy = sqlite3.connect(partial)
         try:

@@ -6,8 +6,10 @@ import sqlite3
 from collections.abc import Iterable
 from contextlib import suppress
 
+from callerid.fleet.listdb import shared_entries
 from callerid.model import ListEntry, ListKind
 from callerid.screen.lists import FamilyLists, normalise_pattern
+from callerid.screen.shared import ListsWithShared, SharedEntry
 from callerid.store import rows
 from callerid.store.database import Database, guarded
 
@@ -89,12 +91,18 @@ class ListTables(Database):
             return removed > 0
 
     def family_lists(self, region: str | None = None) -> FamilyLists:
-        """The lists as the screening engine takes them."""
-        return FamilyLists(
+        """The lists as the screening engine takes them, with the fleet's shared lists behind them."""
+        return ListsWithShared(
             allow=self.list_entries(ListKind.ALLOW),
             block=self.list_entries(ListKind.BLOCK),
             region=region or self.region,
+            shared=self.shared_entries(),
         )
+
+    @guarded
+    def shared_entries(self) -> list[SharedEntry]:
+        """The entries of the fleet's shared lists this home applied (callerid/fleet/listdb.py owns them)."""
+        return shared_entries(self._conn())
 
 
 __all__ = ["LIST_KINDS", "ListTables"]

@@ -136,7 +136,10 @@ MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
-OUR_TABLES = {"calls", "lists", "settings", "sqlite_sequence", "police_numbers", "outbox", "recordings"}
+#: shared_lists belongs to callerid/fleet/listdb.py, which creates it beside ours.
+OUR_TABLES = {
+    "calls", "lists", "settings", "sqlite_sequence", "police_numbers", "outbox", "shared_lists", "recordings",
+}
 
 
 __all__ = ["MIGRATIONS", "OUR_TABLES", "SCHEMA_VERSION"]

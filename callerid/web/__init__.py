@@ -9,6 +9,7 @@ appliance imports this package only when the website is enabled.
 
 from __future__ import annotations
 
+import errno
 import logging
 import threading
 from collections.abc import Callable
@@ -17,11 +18,14 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from flask import Flask, Response, current_app, g, jsonify, render_template, request, send_from_directory
+from flask.globals import request_ctx
 from markupsafe import escape
 from werkzeug.exceptions import HTTPException
 
 from callerid.web import api, auth, credentials, pages, recordings, security
-from callerid.web.ratelimit import RateLimiter
+from callerid.web.i18n import translate
+from callerid.web.ratelimit import LoginLimiter, RateLimiter
+from callerid.web.ratelimit import token_limiter as _token_limiter
 from callerid.web.state import WebState
 
 if TYPE_CHECKING:
@@ -52,7 +56,8 @@ def create_app(
     store: Store,
     *,
     now: Callable[[], datetime] | None = None,
-    limiter: RateLimiter | None = None,
+    limiter: LoginLimiter | None = None,
+    token_limiter: RateLimiter | None = None,
     announce: Callable[[str], None] = _print_setup_code,
 ) -> Flask:
     """The website for `config`, reading and writing `store`.
@@ -78,7 +83,8 @@ def create_app(
     web_state = WebState(
         config=config,
         store=store,
-        limiter=limiter or RateLimiter(limit=5, window=60.0),
+        limiter=limiter or LoginLimiter(),
+        token_limiter=token_limiter or _token_limiter(),
     )
     if now is not None:
         web_state.now = now
@@ -103,8 +109,22 @@ def _favicon() -> Response:
     return send_from_directory(current_app.static_folder or "", "favicon.svg", mimetype="image/svg+xml")
 
 
+def _bare_error_page(status: int) -> Response:
+    """An error page that needs no URL building: for a request Werkzeug could not bind to a URL map.
+
+    A Host header IDNA cannot encode (a label over 63 characters, an empty label) leaves Flask
+    without a URL adapter, so every `url_for` in the normal templates would raise again inside the
+    error handler: a 500 and a page of tracebacks for one unauthenticated request.
+    """
+    text = escape(translate(getattr(g, "lang", "en"), "error_400" if status == 400 else "error_500"))
+    html = f"<!doctype html><meta charset=utf-8><title>{status}</title><p>{text}</p>\n"
+    return Response(html, status=status, mimetype="text/html")
+
+
 def _install_error_pages(app: Flask) -> None:
     def render_error(status: int, retry_after: int | None = None) -> Response:
+        if request_ctx.url_adapter is None and not security.is_api():
+            return _bare_error_page(status)
         if security.is_api():
             messages = {400: "bad request", 404: "not found", 405: "method not allowed",
                         413: "request too large", 429: "too many attempts"}
@@ -115,9 +135,14 @@ def _install_error_pages(app: Flask) -> None:
                 lang_key = "error_404"
             if not hasattr(g, "lang"):
                 g.lang = "en"
-            html = render_template(
-                "error.html", status=status, message_key=lang_key, seconds=retry_after or 0
-            )
+            try:
+                html = render_template(
+                    "error.html", status=status, message_key=lang_key, seconds=retry_after or 0
+                )
+            except Exception:  # an error page must never raise into Flask's handler again (a log flood)
+                log.warning("the %d page could not be rendered for %s; sent a plain one", status,
+                            request.path[:80], exc_info=True)
+                return _bare_error_page(status)
             response = Response(html, mimetype="text/html")
         response.status_code = status
         if retry_after:
@@ -191,8 +216,14 @@ def start_in_thread(
     def application(environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
         return built[0](environ, start_response)
 
-    server = create_server(application, host=bind_host, port=bind_port, threads=SERVER_THREADS,
-                           ident="callerid")
+    try:
+        server = create_server(application, host=bind_host, port=bind_port, threads=SERVER_THREADS,
+                               ident="callerid")
+    except ValueError:
+        # waitress's word for "getaddrinfo found nothing": for the callers it is an address they
+        # cannot listen on, like EADDRNOTAVAIL, so they report it in one line as they do that.
+        problem = f"{bind_host!r} is not an address or a host name that resolves"
+        raise OSError(errno.EADDRNOTAVAIL, problem) from None
     try:
         built.append(app or create_app(config, store))
     except BaseException:

@@ -31,7 +31,7 @@ class CallFilters:
         return {
             "flagged_only": self.flagged_only,
             "since": self.since.isoformat() if self.since else None,
-            "until": (self.until + timedelta(days=1)).isoformat() if self.until else None,
+            "until": _day_after(self.until),
             "search": self.search or None,
             "reviewed": self.reviewed,
         }
@@ -50,6 +50,13 @@ class CallFilters:
         if self.reviewed is not None:
             values["reviewed"] = "1" if self.reviewed else "0"
         return values
+
+
+def _day_after(day: date | None) -> str | None:
+    """The exclusive upper bound for an inclusive `until`; the calendar's last day has no day after it."""
+    if day is None or day == date.max:
+        return None
+    return (day + timedelta(days=1)).isoformat()
 
 
 def _date(value: str, bad: list[str]) -> date | None:

@@ -172,6 +172,20 @@ STRINGS: dict[str, dict[str, str]] = {
         "abs_O": "Unavailable",
         "abs_C": "Public phone",
         "abs_S": "Unavailable",
+        # shared lists (fleet) and the fleet page
+        "shared_lists": "Shared lists",
+        "shared_list_name": "shared list {name}",
+        "shared_lists_help": (
+            "Blocked in every home by lists your fleet's publisher signed. Your own lists come first."
+        ),
+        "fleet_title": "All homes",
+        "fleet_none": "No home has reported yet.",
+        "fleet_online": "Online",
+        "fleet_offline": "Offline",
+        "fleet_alarm": "Warning now",
+        "fleet_flagged_today": "Flagged today: {count}",
+        "fleet_recent": "Recent flagged calls",
+        "fleet_pending": "{count} call events waiting to be sent",
     },
     "ja": {
         "site_name": "電話見守り",
@@ -324,6 +338,19 @@ STRINGS: dict[str, dict[str, str]] = {
         "abs_O": "表示圏外",
         "abs_C": "公衆電話",
         "abs_S": "通知不可能",
+        "shared_lists": "共有リスト",
+        "shared_list_name": "共有リスト {name}",
+        "shared_lists_help": (
+            "見守りグループの発行者が署名した、全部の家で着信拒否する番号です。ご家族のリストが優先されます。"
+        ),
+        "fleet_title": "すべての家",
+        "fleet_none": "まだどの家からも連絡がありません。",
+        "fleet_online": "接続中",
+        "fleet_offline": "切断中",
+        "fleet_alarm": "警告中",
+        "fleet_flagged_today": "今日の要注意: {count} 件",
+        "fleet_recent": "最近の要注意の電話",
+        "fleet_pending": "未送信の着信記録 {count} 件",
     },
 }
 

@@ -19,7 +19,7 @@ from flask import Blueprint, Response, abort, flash, g, redirect, render_templat
 from callerid import __version__
 from callerid.config import screen_config
 from callerid.listguard import allow_conflict, ignored_for_police, split_allowed
-from callerid.model import Action, CallRecord, ListKind
+from callerid.model import Action, Advice, CallRecord, ListKind
 from callerid.screen.engine import POLICE_VERDICTS, ScreenConfig
 from callerid.web import listio, present
 from callerid.web.filters import bounded_int, parse_filters
@@ -166,8 +166,17 @@ def lists() -> str:
         {"number": p.number, "shown": p.display, "label": present.show(p.name_ja, 60)}
         for p in store.police_numbers()
     ]
+    shared = [
+        {
+            "shown": present.shorten(present.clean_text(listio.pattern_display(e.pattern, region)), 40),
+            "list": translate_here("shared_list_name", name=present.clean_text(e.list_name)[:64]),
+            "label": present.show(e.label, 60),
+        }
+        for e in store.shared_entries()
+        if e.verdict == Advice.BLOCK
+    ]
     return render_template(
-        "lists.html", allow=rows(ListKind.ALLOW), block=rows(ListKind.BLOCK), police=police
+        "lists.html", allow=rows(ListKind.ALLOW), block=rows(ListKind.BLOCK), police=police, shared=shared
     )
 
 

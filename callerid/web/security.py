@@ -149,7 +149,7 @@ def _api_refusal(status: int, message: str, **headers: str) -> Response:
 
 def _check_token() -> Response | None:
     """Authorize an API request that brought an Authorization header; a refusal response or None."""
-    limiter = state().limiter
+    limiter = state().token_limiter
     address = client_address()
     wait = limiter.attempt(address)
     if wait:

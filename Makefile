@@ -6,10 +6,15 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test setup lint bench clean
+.PHONY: demo test setup lint bench clean test-fresh-root
 
-# `make image` / `make image-test`: the SD-card image (root, Debian 12; not part of `make test`).
+# `make image` / `make image-test`: the SD-card image (root; Debian 13 by default, SUITE=bookworm for
+# Debian 12; not part of `make test`).
 include firmware/image.mk
+
+# What a new user goes through: a fresh minimal Debian root per suite (mmdebstrap), this checkout in
+# it, `make setup`, `make demo`, `make test`. Root; many minutes each; not part of `make test`.
+FRESH_SUITES ?= trixie bookworm
 
 demo: setup
 	$(VENV)/bin/callerid demo
@@ -32,6 +37,10 @@ lint: setup
 
 bench: setup
 	$(VENV)/bin/callerid bench
+
+test-fresh-root:
+	./scripts/apt-install.sh scripts/fresh-root-packages.txt
+	@for suite in $(FRESH_SUITES); do ./scripts/fresh-root-test.sh $$suite || exit 1; done
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache .hypothesis

@@ -7,7 +7,9 @@ setup(
     version="0.1.0",
     description="Landline caller-ID appliance that warns against fake-police phone fraud",
     python_requires=">=3.11",
-    packages=find_namespace_packages(include=["callerid", "callerid.*"], exclude=["*.__pycache__"]),
+    # Searched inside callerid/ only: a search from the top would walk firmware/out (the image tree).
+    packages=["callerid", *(f"callerid.{name}" for name in find_namespace_packages(
+        where="callerid", exclude=["__pycache__", "*.__pycache__"]))],
     include_package_data=True,
     package_data={"callerid": ["data/*", "web/templates/*", "web/static/*", "fleet/templates/*", "*.toml", "benchmarks/*.c"]},
     install_requires=[

@@ -101,13 +101,24 @@ def _entry(row: list[str], region: str) -> ListEntry | None:
     return ListEntry(kind=ListKind(kind), pattern=pattern, label=label)
 
 
+#: Written first: without it Japanese Excel reads the file as Shift_JIS and garbles every label.
+BOM = "\ufeff"
+
+
 def write_csv(entries: Iterable[ListEntry]) -> str:
-    """CSV with a header, CRLF line ends (what spreadsheets expect), labels spreadsheet-safe."""
+    """CSV for Excel: a UTF-8 BOM, a header, CRLF line ends, numbers as text, labels spreadsheet-safe.
+
+    A pattern is written after a TAB (`"\t+81312345678"`, `"\t+8112099*"`): Excel will not read a
+    cell starting with a tab as a number or a formula, so the `+` (and any leading zero) stays as
+    typed; `="..."` would itself be a formula, and a leading `'` would stay visible in the cell.
+    Reading strips the tab again (`callerid/calls_csv.py` does the same for the call log).
+    """
     out = io.StringIO()
+    out.write(BOM)
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(COLUMNS)
     for entry in entries:
-        writer.writerow([entry.kind, entry.pattern, guard(clean_text(entry.label))])
+        writer.writerow([entry.kind, "\t" + entry.pattern, guard(clean_text(entry.label))])
     return out.getvalue()
 
 
@@ -121,5 +132,5 @@ def unguard(cell: str) -> str:
     return _GUARDED.sub(lambda m: f"{m.group(1) or ''}{m.group(2) or ''}", cell)
 
 
-__all__ = ["COLUMNS", "MAX_LABEL", "MAX_PATTERN", "clean_label", "clean_pattern", "guard", "read_csv",
+__all__ = ["BOM", "COLUMNS", "MAX_LABEL", "MAX_PATTERN", "clean_label", "clean_pattern", "guard", "read_csv",
            "unguard", "write_csv"]

@@ -3,12 +3,15 @@
 #
 #   sudo firmware/build-image.sh [OUT.img]        (default firmware/out/callerid-arm64.img)
 #
-# mmdebstrap makes a Debian 12 arm64 tree (arm64 maintainer scripts run through qemu-user-static and
-# binfmt_misc), firmware/customize-image.sh installs callerid into it with install.sh, and the disk
-# image is assembled WITHOUT mounting anything: mkfs.vfat + mcopy for the boot partition, mkfs.ext4 -d
-# for the root partition, sfdisk for the partition table, dd to join them.
-# Environment: MIRROR, SUITE, BOOT_MB (FAT size), ROOT_SLACK_MB (free space left in the root
-# partition before it grows on first boot), WORK (scratch directory), KEEP_TREE=1 (keep the tree).
+# mmdebstrap makes a Debian arm64 tree (13 "trixie" by default; arm64 maintainer scripts run through
+# qemu-user-static and binfmt_misc), firmware/customize-image.sh installs callerid into it with
+# install.sh, and the disk image is assembled WITHOUT mounting anything: mkfs.vfat + mcopy for the
+# boot partition, mkfs.ext4 -d for the root partition, sfdisk for the partition table, dd to join them.
+# Environment: SUITE (trixie; bookworm works too), MIRROR and SECURITY_MIRROR (default: the Debian
+# mirrors this machine's apt uses, scripts/debian-mirror.sh), IMAGE_MIRROR and IMAGE_SECURITY_MIRROR
+# (what the card's apt uses at home; default: the same), REGION (JP) and TIMEZONE (default: the
+# region's only zone, Asia/Tokyo for JP), BOOT_MB (FAT size), ROOT_SLACK_MB (free space left in the
+# root partition before it grows on first boot), WORK (scratch directory), KEEP_TREE=1 (keep the tree).
 set -euo pipefail
 
 FW=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -16,8 +19,8 @@ OUT=${1:-$FW/out/callerid-arm64.img}
 mkdir -p "$(dirname "$OUT")"
 OUT=$(cd "$(dirname "$OUT")" && pwd)/$(basename "$OUT")
 WORK=${WORK:-$(dirname "$OUT")/work}
-SUITE=${SUITE:-bookworm}
-MIRROR=${MIRROR:-http://deb.debian.org/debian}
+SUITE=${SUITE:-trixie}
+REGION=${REGION:-JP}
 BOOT_MB=${BOOT_MB:-256}
 ROOT_SLACK_MB=${ROOT_SLACK_MB:-512}
 START_MB=4  # first partition at 4 MiB: erase-block aligned on SD cards
@@ -40,6 +43,19 @@ if [ "$(dpkg --print-architecture)" != arm64 ]; then
   arch-test arm64 >/dev/null || die "arm64 binaries do not run here (arch-test arm64)"
 fi
 
+# The mirrors: the builder's own (a local mirror or caching proxy works as it does for apt here).
+MIRROR=$("$FW/../scripts/debian-mirror.sh" archive) || die "no Debian mirror: set MIRROR=URI"
+SECURITY_MIRROR=$("$FW/../scripts/debian-mirror.sh" security) || die "no Debian security mirror: set SECURITY_MIRROR=URI"
+components="main contrib non-free-firmware"
+# The card's own apt sources: a builder's LAN-only mirror would be unreachable from the household.
+IMAGE_MIRROR=${IMAGE_MIRROR:-$MIRROR}
+IMAGE_SECURITY_MIRROR=${IMAGE_SECURITY_MIRROR:-$SECURITY_MIRROR}
+# The clock: the household's zone, from the region (customize-image.sh links /etc/localtime).
+TIMEZONE=${TIMEZONE:-$("$FW/../scripts/region-timezone.sh" "$REGION")} \
+  || die "region $REGION spans several time zones: set TIMEZONE=Area/City (or leave it UTC: TIMEZONE=Etc/UTC)"
+[ -f "/usr/share/zoneinfo/$TIMEZONE" ] || die "unknown time zone $TIMEZONE"
+export TIMEZONE
+
 packages=$(sed -e 's/#.*//' "$FW/image-packages.txt" | tr -s ' \t\n' '\n' | grep -v '^$' | paste -sd, -)
 tree=$WORK/tree
 rm -rf "$tree"
@@ -54,18 +70,31 @@ defer_initramfs='chroot "$1" dpkg-divert --quiet --local --rename --add /usr/sbi
   printf "#!/bin/sh\necho update-initramfs: deferred to the end of the image build\n" > "$1/usr/sbin/update-initramfs" &&
   chmod 0755 "$1/usr/sbin/update-initramfs"'
 
-log "mmdebstrap: Debian $SUITE arm64 with $(tr ',' '\n' <<<"$packages" | wc -l) packages"
+# The build machine's apt proxy (if any) serves the build only: written at setup, removed at the end,
+# so the card never carries it.
+proxy_file=/etc/apt/apt.conf.d/00callerid-build-proxy
+proxy_hooks=()
+mkdir -p "$WORK"
+if apt-config dump 2>/dev/null | grep -E '^Acquire::https?::Proxy ' > "$WORK/build-proxy.conf"; then
+  proxy_hooks=(--setup-hook="upload $WORK/build-proxy.conf $proxy_file" --customize-hook="rm -f \"\$1$proxy_file\"")
+fi
+
+log "mmdebstrap: Debian $SUITE arm64 with $(tr ',' '\n' <<<"$packages" | wc -l) packages from $MIRROR, time zone $TIMEZONE"
 # The apt cache (WORK/apt-cache) is kept between builds so a rebuild downloads nothing new.
 mkdir -p "$WORK/apt-cache"
-mmdebstrap --arch=arm64 --variant=minbase --components="main contrib non-free-firmware" \
+mmdebstrap --arch=arm64 --variant=minbase --components="$components" \
   --include="$packages" \
   --aptopt='Acquire::Retries "3"' --skip=essential/unlink \
   --setup-hook='mkdir -p "$1/boot/firmware"' \
+  "${proxy_hooks[@]}" \
+  --customize-hook="printf 'deb %s %s %s\\n' '$IMAGE_MIRROR' '$SUITE' '$components' '$IMAGE_MIRROR' '$SUITE-updates' '$components' '$IMAGE_SECURITY_MIRROR' '$SUITE-security' '$components' > \"\$1/etc/apt/sources.list\"" \
   --essential-hook="$defer_initramfs" \
   --setup-hook='mkdir -p "$1/var/cache/apt/archives"' --setup-hook="sync-in $WORK/apt-cache /var/cache/apt/archives/" \
   --customize-hook="sync-out /var/cache/apt/archives $WORK/apt-cache" \
   --customize-hook="\"$FW/customize-image.sh\" \"\$1\"" \
-  "$SUITE" "$tree" "$MIRROR"
+  "$SUITE" "$tree" \
+  "deb $MIRROR $SUITE $components" "deb $MIRROR $SUITE-updates $components" \
+  "deb $SECURITY_MIRROR $SUITE-security $components"
 log "tree ready: $(du -sh "$tree" | cut -f1)"
 
 # --- boot partition: FAT32 filled with mcopy ---------------------------------------------------

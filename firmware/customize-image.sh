@@ -2,7 +2,8 @@
 # mmdebstrap customize hook for the callerid image: $1 is the finished Debian arm64 tree.
 # Installs callerid with install.sh (the same installer as on an existing Pi), lays the files from
 # firmware/rootfs over the tree, and sets the image's policy: hostname callerid, SSH off, no
-# passwords, networkd + avahi, first-boot jobs, the Pi boot files pointing at LABEL=RASPIROOT.
+# passwords, networkd + avahi, the time zone ($TIMEZONE) and NTP, first-boot jobs, the Pi boot files
+# pointing at LABEL=RASPIROOT.
 set -euo pipefail
 TREE=${1:?usage: customize-image.sh TREE}
 FW=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -35,7 +36,15 @@ chroot "$TREE" env DEBIAN_FRONTEND=noninteractive apt-get autoremove --purge -y 
 
 log "services"
 systemctl --root="$TREE" enable systemd-networkd.service systemd-resolved.service avahi-daemon.service \
-  callerid-firstboot.service callerid-setup-code.service >/dev/null 2>&1
+  systemd-timesyncd.service callerid-firstboot.service callerid-setup-code.service >/dev/null 2>&1
+
+# The household's clock: the calls are logged with the local time and its offset (the database keeps
+# the UTC instant beside it), so the zone must be right before the first call. NTP: systemd-timesyncd.
+zone=${TIMEZONE:-Etc/UTC}
+[ -f "$TREE/usr/share/zoneinfo/$zone" ] || { log "time zone $zone not in the tree (tzdata missing?)"; exit 1; }
+ln -sfn "/usr/share/zoneinfo/$zone" "$TREE/etc/localtime"
+[ ! -f "$TREE/etc/timezone" ] || echo "$zone" > "$TREE/etc/timezone"
+log "time zone $zone; NTP by systemd-timesyncd"
 systemctl --root="$TREE" disable ssh.service >/dev/null 2>&1 || true
 systemctl --root="$TREE" mask ssh.socket >/dev/null 2>&1 || true
 # No SSH host keys in an image (every card would share them): made on the Pi when SSH is switched on.

@@ -1,6 +1,6 @@
 # SD-card image targets: `make image`, `make image-test`, `make image-tools`.
 # Used as `make -C firmware image`, or from the top-level Makefile with `include firmware/image.mk`
-# (anywhere: this file leaves the default goal alone). Needs root, a Debian 12 build machine and
+# (anywhere: this file leaves the default goal alone). Needs root, a Debian 12 or 13 build machine and
 # the packages in firmware/build-packages.txt (image-tools installs them). Not part of `make test`.
 
 CALLERID_FW := $(patsubst %/,%,$(dir $(lastword $(MAKEFILE_LIST))))

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Install callerid onto Raspberry Pi OS or Debian 12 (Pi 3, 4, 5, Zero 2 W), or into a target root.
+# Install callerid onto Raspberry Pi OS or Debian 12 / 13 (Pi 3, 4, 5, Zero 2 W), or into a target root.
 #
 #   sudo firmware/install.sh                 # this machine: packages, venv, config, units, udev, user; start it
 #   sudo firmware/install.sh --root DIR      # into a Debian tree (image build, tests); nothing is started
@@ -12,19 +12,22 @@ set -euo pipefail
 
 usage() {
   cat <<'EOF'
-usage: install.sh [--root DIR] [--no-apt] [--no-venv] [--no-start] [--quiet]
+usage: install.sh [--root DIR] [--no-apt] [--no-venv] [--no-start] [--timezone ZONE] [--quiet]
   --root DIR   install into the Debian tree at DIR instead of / (also: DESTDIR=DIR). Commands that
                must run inside the target (apt, the venv) run through chroot when DIR has Python;
                in a bare tree they are skipped with a note.
   --no-apt     do not install Debian packages (they must be there already, or you test the rest)
   --no-venv    do not build /opt/callerid/venv
   --no-start   do not (re)start the service (implied with --root)
+  --timezone ZONE  the household's time zone (e.g. Asia/Tokyo). Without it, a system still on UTC
+               gets its region's zone (config.toml `region`, JP -> Asia/Tokyo) when the region has
+               only one; a zone the owner chose is kept.
 EOF
 }
 
 SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 ROOT=${DESTDIR:-/}
-APT=1 VENV=1 START=1 QUIET=0
+APT=1 VENV=1 START=1 QUIET=0 TIMEZONE=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --root) ROOT=${2:?--root needs a directory}; shift 2 ;;
@@ -32,6 +35,8 @@ while [ $# -gt 0 ]; do
     --no-apt) APT=0; shift ;;
     --no-venv) VENV=0; shift ;;
     --no-start) START=0; shift ;;
+    --timezone) TIMEZONE=${2:?--timezone needs a zone}; shift 2 ;;
+    --timezone=*) TIMEZONE=${1#--timezone=}; shift ;;
     --quiet) QUIET=1; shift ;;
     -h|--help) usage; exit 0 ;;
     *) echo "install.sh: unknown option $1" >&2; usage >&2; exit 2 ;;
@@ -101,6 +106,11 @@ install_packages() {
   [ "$APT" = 1 ] || { say "skipping Debian packages (--no-apt)"; return 0; }
   if [ -z "$T" ]; then
     "$SRC/scripts/apt-install.sh" "$SRC/firmware/runtime-packages.txt"
+    # NTP for the call log's times: systemd-timesyncd, unless another NTP client is installed.
+    if ! dpkg-query -W -f='${Status}\n' systemd-timesyncd chrony ntpsec ntp openntpd 2>/dev/null \
+         | grep -q "install ok installed"; then
+      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends systemd-timesyncd
+    fi
     # Raspberry Pi OS packages lgpio (gpiozero's pin factory on the Pi); plain Debian does not.
     if apt-cache show python3-lgpio >/dev/null 2>&1; then
       dpkg-query -W -f='${Status}' python3-lgpio 2>/dev/null | grep -q "install ok installed" ||
@@ -222,6 +232,84 @@ install_files() {
   ensure_dir /var/cache/callerid 0750 "$USER_NAME:$USER_NAME"
 }
 
+# --- the clock: time zone from the region, NTP on -----------------------------------------------
+# The appliance logs each call with the local time and its offset (and the UTC instant), so a Pi left
+# on UTC logs a Japanese household's calls 9 hours off. Only a zone nobody chose (none, or UTC) is
+# replaced; --timezone always wins.
+current_zone() {
+  local link
+  link=$(readlink "$T/etc/localtime" 2>/dev/null) || return 0
+  echo "${link#*zoneinfo/}"
+}
+
+config_region() {
+  local file region=""
+  for file in "$T/etc/callerid/config.toml" "$SRC/callerid/config.example.toml"; do
+    [ -f "$file" ] || continue
+    region=$(sed -n 's/^[[:space:]]*region[[:space:]]*=[[:space:]]*"\([A-Za-z][A-Za-z]\)".*/\1/p' "$file" | head -n 1)
+    [ -z "$region" ] || break
+  done
+  echo "${region:-JP}"
+}
+
+set_timezone() {
+  local zone=$TIMEZONE now region
+  now=$(current_zone)
+  if [ -z "$zone" ]; then
+    case $now in
+      ""|UTC|Etc/UTC|Etc/Universal|Universal|Zulu|Etc/Zulu) ;;
+      *) region=$(config_region)
+         zone=$("$SRC/scripts/region-timezone.sh" "$region" "$T/usr/share/zoneinfo/zone.tab" 2>/dev/null) || zone=""
+         if [ -n "$zone" ] && [ "$zone" != "$now" ]; then
+           say "time zone $now kept, but region $region is $zone: if the household is there, re-run with --timezone $zone"
+         else
+           say "time zone $now kept"
+         fi
+         return 0 ;;
+    esac
+    region=$(config_region)
+    if [ ! -r "$T/usr/share/zoneinfo/zone.tab" ]; then
+      say "no tzdata in ${ROOT}: time zone not set (install tzdata, re-run)"
+      return 0
+    fi
+    if ! zone=$("$SRC/scripts/region-timezone.sh" "$region" "$T/usr/share/zoneinfo/zone.tab" 2>&1); then
+      say "time zone not set: $zone; set it with: sudo timedatectl set-timezone Area/City"
+      return 0
+    fi
+  fi
+  [ "$zone" != "$now" ] || return 0
+  case $zone in /*|*..*|*[!A-Za-z0-9_+/-]*) echo "install.sh: not a time zone name: $zone" >&2; exit 2 ;; esac
+  [ -f "$T/usr/share/zoneinfo/$zone" ] || { echo "install.sh: unknown time zone $zone (tzdata installed?)" >&2; exit 1; }
+  if [ -z "$T" ] && [ -d /run/systemd/system ] && timedatectl set-timezone "$zone" 2>/dev/null; then :; else
+    ln -sfn "/usr/share/zoneinfo/$zone" "$T/etc/localtime"
+    [ ! -f "$T/etc/timezone" ] || echo "$zone" > "$T/etc/timezone"
+  fi
+  CHANGED=1
+  say "time zone set to $zone${now:+ (was $now)}"
+}
+
+ensure_ntp() {
+  # systemd-timesyncd unless another NTP client is there (chrony, ntpsec, openntpd): installed with
+  # the Debian packages, switched on here.
+  local unit=systemd-timesyncd.service
+  if [ -z "$T" ]; then
+    [ -d /run/systemd/system ] || return 0
+    if systemctl list-unit-files "$unit" chrony.service ntpsec.service openntpd.service 2>/dev/null \
+         | grep -q enabled; then
+      return 0
+    fi
+    if systemctl cat "$unit" >/dev/null 2>&1; then
+      timedatectl set-ntp true 2>/dev/null && say "NTP switched on (systemd-timesyncd)" && CHANGED=1
+    else
+      say "no NTP client: the call log's times drift (apt-get install systemd-timesyncd)"
+    fi
+  elif [ -e "$T/usr/lib/systemd/system/$unit" ] || [ -e "$T/lib/systemd/system/$unit" ]; then
+    if ! compgen -G "$T/etc/systemd/system/*.target.wants/$unit" >/dev/null && command -v systemctl >/dev/null; then
+      systemctl --root="$ROOT" enable "$unit" >/dev/null 2>&1 && CHANGED=1 && say "enabled $unit (NTP)"
+    fi
+  fi
+}
+
 enable_service() {
   local wants=$T/etc/systemd/system/multi-user.target.wants
   if [ ! -L "$wants/callerid.service" ]; then
@@ -267,6 +355,8 @@ install_packages
 ensure_user
 build_venv
 install_files
+set_timezone
+ensure_ntp
 enable_service
 
 SETUP_CODE=""

@@ -19,11 +19,22 @@ if [ "$(id -u)" -eq 0 ]; then sudo=""; elif command -v sudo >/dev/null 2>&1; the
 fi
 
 enable_contrib() {
-  # Debian 12 uses deb822 files; Raspberry Pi OS already carries contrib.
+  # deb822 files (Debian 12 and 13 images, mmdebstrap): the Debian stanzas, i.e. debian.sources or a
+  # stanza signed with the Debian archive keyring. Raspberry Pi OS already carries contrib.
   local f
-  for f in /etc/apt/sources.list.d/debian.sources; do
-    [ -f "$f" ] && ! grep -q '^Components:.*contrib' "$f" &&
-      $sudo sed -i 's/^Components: main\(.*\)$/Components: main contrib\1/' "$f"
+  for f in /etc/apt/sources.list.d/*.sources; do
+    [ -f "$f" ] || continue
+    if awk -v all="$([ "$(basename "$f")" = debian.sources ] && echo 1)" '
+      BEGIN { RS = ""; ORS = "\n\n" }
+      (all || /Signed-By:[^\n]*debian-archive/) && /(^|\n)Components:[ \t]*main/ && !/(^|\n)Components:[^\n]*contrib/ {
+        sub(/(^|\n)Components:[ \t]*main/, "&@CONTRIB@"); sub(/@CONTRIB@/, " contrib"); changed = 1
+      }
+      { print }
+      END { exit !changed }' "$f" > "/tmp/apt-install.$$.sources"; then
+      echo "apt-install: enabling contrib in $f"
+      $sudo cp "/tmp/apt-install.$$.sources" "$f"
+    fi
+    rm -f "/tmp/apt-install.$$.sources"
   done
   if [ -f /etc/apt/sources.list ] && grep -q '^deb .* main' /etc/apt/sources.list && ! grep -q 'contrib' /etc/apt/sources.list; then
     $sudo sed -i 's/^\(deb .* main\)\(.*\)$/\1 contrib\2/' /etc/apt/sources.list

@@ -254,3 +254,8 @@ def test_arbitrary_bodies_with_valid_framing_never_raise(kind: int, body: bytes)
         assert rec.checksum_ok in (True, False)
         for text in (rec.number, rec.name):
             assert text is None or all(ch >= " " and ch not in "\x7f" for ch in text)
+
+
+def test_a_tab_in_the_callers_name_becomes_a_space() -> None:
+    """Found by the property test above: the name is the caller's to choose, controls never pass."""
+    assert mdmf.decode_message(message(0x80, b"\x07\x03!\t!")).name == "! !"

@@ -194,7 +194,7 @@ def test_fleet_web_serves_until_sigterm(tmp_path):
         port = free_port()
         proc = subprocess.Popen(
             [sys.executable, "-m", "callerid", "fleet", "web", "--broker", mosq.url, "--port", str(port),
-             "--db", str(tmp_path / "nas.db")],
+             "--db", str(tmp_path / "nas.db"), "--create"],
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
         )
         try:

@@ -1,8 +1,9 @@
 """firmware/install.sh into throwaway roots: what it leaves, and that a second run changes nothing.
 
-The fast tests use a bare tree (just the account files), which exercises everything but apt and the
-venv. The slow test builds a real minimal Debian 12 tree with mmdebstrap and runs the installer in
-it through chroot, Debian packages, pip and all, twice.
+The fast tests use a bare tree (just the account files, sometimes tzdata's zone files), which
+exercises everything but apt and the venv. The slow test (`-m fresh_root`, not in the default run)
+builds real minimal Debian 13 and 12 trees with mmdebstrap and runs the installer in each through
+chroot, Debian packages, pip and all, twice.
 """
 
 from __future__ import annotations
@@ -137,6 +138,67 @@ def test_a_changed_unit_is_updated_on_rerun(bare_root: Path) -> None:
     assert unit.read_bytes() == (REPO / "systemd/callerid.service").read_bytes()
 
 
+ZONEINFO = Path("/usr/share/zoneinfo")
+
+
+def with_tzdata(root: Path, *zones: str, current: str | None = None) -> Path:
+    """Give a bare root tzdata's zone.tab and the named zone files; optionally an /etc/localtime."""
+    target = root / "usr/share/zoneinfo"
+    target.mkdir(parents=True, exist_ok=True)
+    shutil.copy(ZONEINFO / "zone.tab", target / "zone.tab")
+    for zone in zones:
+        (target / zone).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(ZONEINFO / zone, target / zone)
+    if current:
+        (root / "etc/localtime").symlink_to(f"/usr/share/zoneinfo/{current}")
+    return root
+
+
+@needs_root
+def test_a_japanese_install_gets_the_tokyo_time_zone_once(bare_root: Path) -> None:
+    """A system still on UTC gets the region's zone (config region JP): calls log at Japanese time."""
+    with_tzdata(bare_root, "Asia/Tokyo", "Etc/UTC", current="Etc/UTC")
+    first = run_installer(bare_root, "--no-apt")
+    assert os.readlink(bare_root / "etc/localtime") == "/usr/share/zoneinfo/Asia/Tokyo"
+    assert "time zone set to Asia/Tokyo (was Etc/UTC)" in first.stdout
+    before = tree_state(bare_root)
+    second = run_installer(bare_root, "--no-apt")
+    assert tree_state(bare_root) == before and "nothing changed" in second.stdout
+
+
+@needs_root
+def test_a_zone_the_owner_chose_is_kept(bare_root: Path) -> None:
+    with_tzdata(bare_root, "Asia/Tokyo", "Europe/Paris", current="Europe/Paris")
+    result = run_installer(bare_root, "--no-apt")
+    assert os.readlink(bare_root / "etc/localtime") == "/usr/share/zoneinfo/Europe/Paris"
+    assert "time zone Europe/Paris kept, but region JP is Asia/Tokyo" in result.stdout
+    assert "--timezone Asia/Tokyo" in result.stdout
+
+
+@needs_root
+def test_a_region_with_several_zones_is_left_to_the_owner(bare_root: Path) -> None:
+    with_tzdata(bare_root, "America/New_York")
+    config = bare_root / "etc/callerid/config.toml"
+    config.parent.mkdir(parents=True)
+    config.write_text('region = "US"\n')
+    result = run_installer(bare_root, "--no-apt")
+    assert not (bare_root / "etc/localtime").exists()
+    assert "time zone not set" in result.stdout and "America/New_York" in result.stdout
+    chosen = run_installer(bare_root, "--no-apt", "--timezone", "America/New_York")
+    assert os.readlink(bare_root / "etc/localtime") == "/usr/share/zoneinfo/America/New_York"
+    assert "time zone set to America/New_York" in chosen.stdout
+
+
+@needs_root
+@pytest.mark.parametrize("zone", ["../../etc/passwd", "Mars/Olympus_Mons", "Asia/Tokyo;reboot"])
+def test_a_bad_time_zone_option_is_refused(bare_root: Path, zone: str) -> None:
+    with_tzdata(bare_root, "Asia/Tokyo")
+    result = subprocess.run(["bash", str(INSTALL), "--root", str(bare_root), "--no-apt", "--timezone", zone],
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode in (1, 2) and "time zone" in result.stderr, result.stderr
+    assert "Traceback" not in result.stderr and not (bare_root / "etc/localtime").exists()
+
+
 def test_refuses_unknown_options_and_missing_root(tmp_path: Path) -> None:
     result = subprocess.run(["bash", str(INSTALL), "--frobnicate"], capture_output=True, text=True)
     assert result.returncode == 2 and "unknown option --frobnicate" in result.stderr
@@ -155,22 +217,28 @@ def test_runtime_packages_are_a_subset_of_the_project_and_image_lists() -> None:
 
 @pytest.mark.skipif(shutil.which("shellcheck") is None, reason="shellcheck not installed")
 def test_shell_scripts_pass_shellcheck() -> None:
-    scripts = [INSTALL, *sorted((REPO / "firmware").glob("*.sh"))]
+    scripts = [INSTALL, *sorted((REPO / "firmware").glob("*.sh")), *sorted((REPO / "scripts").glob("*.sh")),
+               *sorted((REPO / "firmware/rootfs/usr/local/sbin").iterdir())]
     result = subprocess.run(["shellcheck", "-S", "warning", *map(str, set(scripts))],
                             capture_output=True, text=True)
     assert result.returncode == 0, result.stdout
 
 
 @pytest.mark.slow
+@pytest.mark.fresh_root
 @needs_root
 @pytest.mark.skipif(shutil.which("mmdebstrap") is None, reason="mmdebstrap not installed")
-@pytest.mark.timeout(900)
-def test_full_install_in_a_debian_tree(tmp_path: Path) -> None:
-    """A minimal Debian 12 tree; the installer runs apt, builds the venv with pip, twice."""
+@pytest.mark.timeout(1800)
+@pytest.mark.parametrize("suite", ["trixie", "bookworm"])
+def test_full_install_in_a_debian_tree(tmp_path: Path, suite: str) -> None:
+    """A minimal Debian 13 / 12 tree; the installer runs apt, builds the venv with pip, twice."""
     root = tmp_path / "debian"
+    mirror = subprocess.run([str(REPO / "scripts/debian-mirror.sh")], capture_output=True, text=True)
+    if mirror.returncode != 0:
+        pytest.skip(mirror.stderr.strip())
     build = subprocess.run(
         ["mmdebstrap", "--variant=minbase", "--components=main contrib", "--include=python3",
-         "--skip=cleanup/apt/lists", "bookworm", str(root)],
+         "--skip=cleanup/apt/lists", suite, str(root), mirror.stdout.strip()],
         capture_output=True, text=True, timeout=600,
     )
     if build.returncode != 0:

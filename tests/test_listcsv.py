@@ -39,7 +39,8 @@ def test_csv_round_trip() -> None:
         ListEntry("block", "+8014190110", ""),
     ]
     text = write_csv(entries)
-    assert text.splitlines()[0] == "kind,pattern,label"
+    assert text.splitlines()[0] == "\ufeffkind,pattern,label"  # the BOM Japanese Excel needs
+    assert text.splitlines()[1] == "allow,\t+81312345678,孫の太郎"  # a tab: text, never a number
     assert read_ok(text) == entries
     assert write_csv(read_ok(text)) == text
 

@@ -212,7 +212,8 @@ def test_export_then_import_round_trips(tmp_path: Path, capsys: pytest.CaptureFi
             (e.pattern, e.label) for e in b.list_entries("block")
         ]
     _, out, _ = run_cli(capsys, "list", "block", "export", "--db", target)
-    assert out.splitlines()[0] == "kind,pattern,label" and len(out.splitlines()) == 3
+    assert out.splitlines()[0] == "\ufeffkind,pattern,label" and len(out.splitlines()) == 3
+    assert csv_file.read_bytes().startswith(b"\xef\xbb\xbfkind,pattern,label\r\n")
 
 
 def test_import_is_all_or_nothing_and_names_the_line(

@@ -29,9 +29,16 @@ def japanese_numbers(draw: st.DrawFn) -> str:
     return number
 
 
+#: The sourced patterns' endings (police_patterns_jp.csv); any prefecture, so a superset of their reach.
+PATTERN_ENDINGS = tuple(p.ending for p in default_directory().patterns)
+
+
 def looks_like_police(number: str) -> bool:
-    """The rules' territory, computed independently: 0110 endings and one edit from a known number."""
-    return number.endswith("0110") or any(number == p or within_one_edit(number, p) for p in POLICE)
+    """The rules' territory, computed independently: 0110 endings, the sourced patterns' endings,
+    and one edit from a known number."""
+    if number.endswith(("0110", *PATTERN_ENDINGS)):
+        return True
+    return any(number == p or within_one_edit(number, p) for p in POLICE)
 
 
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.filter_too_much])

@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from immutable import ImmutableUnsupported, immutable
 from store_records import HOSTILE, make_record, ordinary
 
 from callerid.model import CallerID, CallRecord, ListEntry, Reason, Verdict
@@ -388,14 +389,13 @@ def test_newer_schema_is_refused_and_left_untouched(tmp_path: Path) -> None:
 
 @contextlib.contextmanager
 def read_only(path: Path) -> Iterator[None]:
-    """Make a file or folder read-only even for root (chattr +i), or by mode bits for other users."""
+    """Make a file or folder read-only even for root (the immutable flag), or by mode bits for others."""
     if os.geteuid() == 0:
-        if subprocess.run(["chattr", "+i", str(path)], capture_output=True).returncode != 0:
-            pytest.skip("running as root and chattr +i is not available here")
         try:
-            yield
-        finally:
-            subprocess.run(["chattr", "-i", str(path)], check=True)
+            with immutable(path):
+                yield
+        except ImmutableUnsupported as err:  # a file system without the flag, or no CAP_LINUX_IMMUTABLE
+            pytest.skip(f"running as root and {err}")
     else:
         mode = path.stat().st_mode
         path.chmod(0o555 if path.is_dir() else 0o444)

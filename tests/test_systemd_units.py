@@ -62,6 +62,12 @@ def make_root(tmp_path: Path, unit_text: str, *, executable: bool = True) -> Pat
     binary.parent.mkdir(parents=True)
     binary.write_text("#!/bin/sh\nexit 0\n")
     binary.chmod(0o755 if executable else 0o644)
+    for line in unit_text.splitlines():  # ExecStartPre's programs (prefixes such as "+" stripped)
+        if line.startswith("ExecStartPre="):
+            helper = root / line.split("=", 1)[1].split()[0].lstrip("+-@!:").lstrip("/")
+            helper.parent.mkdir(parents=True, exist_ok=True)
+            helper.write_text("#!/bin/sh\nexit 0\n")
+            helper.chmod(0o755)
     return root
 
 

@@ -7,6 +7,7 @@ Any Content-Security-Policy violation or script error would show up as a console
 from __future__ import annotations
 
 import shutil
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -95,7 +96,7 @@ def test_log_in_see_the_flagged_call_block_it_and_find_it_on_lists(served, brows
 
 
 @pytest.mark.timeout(120)
-def test_screenshot_script_makes_phone_sized_pages(tmp_path):
+def test_screenshot_script_makes_phone_and_desktop_pages(tmp_path):
     import importlib.util
     import struct
 
@@ -105,12 +106,15 @@ def test_screenshot_script_makes_phone_sized_pages(tmp_path):
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     written = module.make_screenshots(tmp_path, langs=("en",), chromium=CHROMIUM)
-    assert [p.name for p in written] == ["today-en.png", "calls-en.png", "call-en.png", "lists-en.png"]
+    phone = ["today", "calls", "call", "history", "lists", "settings"]
+    desktop = ["today-desktop", "history-desktop"]
+    assert [p.name for p in written] == [f"{name}-en.png" for name in phone + desktop]
     for png in written:
         header = png.read_bytes()[:24]
         assert header[:8] == b"\x89PNG\r\n\x1a\n"
         width, height = struct.unpack(">II", header[16:24])
-        assert (width, height) == (780, 1688), png.name  # 390x844 at device scale 2
+        expected = (1280, 800) if "desktop" in png.name else (780, 1688)  # the phone at device scale 2
+        assert (width, height) == expected, png.name
 
 
 @pytest.mark.timeout(90)
@@ -127,8 +131,105 @@ def test_no_page_scrolls_sideways_on_a_phone_even_with_a_hostile_caller(served, 
     page.fill("#password", PASSWORD)
     page.click("button[type=submit].primary")
     page.wait_for_url(server.url + "/")
-    for path in ("/", "/calls", f"/calls/{call_id}", f"/calls/{hostile_id}", "/lists", "/status"):
+    for path in ("/", "/calls", f"/calls/{call_id}", f"/calls/{hostile_id}", "/lists", "/status",
+                 "/history", "/settings", "/calls?since=2026-01-01&until=2026-12-31"):
         page.goto(server.url + path)
         width = page.evaluate("document.documentElement.scrollWidth")
         assert width <= PHONE["width"], f"{path} is {width} px wide on a {PHONE['width']} px phone"
     context.close()
+
+
+@pytest.mark.timeout(120)
+def test_a_daughters_visit_review_history_export_and_a_new_password(tmp_path, browser):
+    """Hanako checks her parents' calls on her phone, in Japanese, the way the issue tells it."""
+    from dataclasses import replace
+
+    from web_support import JST, make_record
+
+    from callerid.web import credentials
+
+    config = make_config(tmp_path, language="ja")
+    store = open_store(config)
+    give_password(store)
+    now = datetime.now(JST)
+    son = make_record(number="+12125550143", code="international", action="warn",
+                      actions=("warn-household", "panel"), when=now - timedelta(minutes=50))
+    son_id = store.add_call(replace(son, verdict=replace(son.verdict, e164="+12125550143")))
+    police_id = store.add_call(police_record(now - timedelta(minutes=30)))
+    for minutes in (200, 150, 100, 20, 10, 5):
+        store.add_call(make_record(number=f"0612345{minutes:03d}", when=now - timedelta(minutes=minutes)))
+    store.add_call(make_record(number="0335814321", name="=HYPERLINK(\"x\")", when=now - timedelta(days=3)))
+    store.add_list_entry("allow", "+1 212 555 0143", "息子 太郎 (NY)")  # added after he called
+    server = start_in_thread(config, store, host="127.0.0.1", port=0)
+    context = browser.new_context(
+        viewport=PHONE, device_scale_factor=1, locale="ja-JP", accept_downloads=True
+    )
+    page = context.new_page()
+    problems: list[str] = []
+    page.on("console", lambda msg: problems.append(msg.text) if msg.type == "error" else None)
+    page.on("pageerror", lambda exc: problems.append(str(exc)))
+    try:
+        page.goto(server.url + "/login")
+        page.fill("#password", PASSWORD)
+        page.click("button[type=submit].primary")
+        page.wait_for_url(server.url + "/")
+
+        # The flagged call shows the family's name for the number, under "needs a look".
+        needs = page.locator("ul.calls").first
+        son_card = needs.locator(f'a.call[href="/calls/{son_id}"]')
+        assert son_card.is_visible() and "息子 太郎 (NY)" in son_card.inner_text()
+        assert "宅内で音声警告" in son_card.inner_text() and "未確認" in son_card.inner_text()
+        assert needs.locator(f'a.call[href="/calls/{police_id}"]').is_visible()
+        # Compact: an ordinary call is two short lines; the day's 8 calls once took 2,833 px.
+        heights = page.eval_on_selector_all("a.call", "els => els.map(e => e.getBoundingClientRect().height)")
+        assert len(heights) == 8 and sorted(heights)[5] <= 90 and max(heights) <= 180, heights
+        page_height = page.evaluate("document.documentElement.scrollHeight")
+        assert page_height < 1900, page_height
+
+        page.click("#mark-all-reviewed")
+        page.wait_for_url(server.url + "/")
+        assert "確認が必要な着信はありません" in page.inner_text("main")
+        assert store.get_call(son_id).reviewed and store.get_call(police_id).reviewed
+
+        page.click("nav.tabs >> text=履歴")
+        page.wait_for_url(server.url + "/history")
+        chart = page.locator("#chart-days svg")
+        assert chart.is_visible() and chart.bounding_box()["width"] <= PHONE["width"]
+        assert page.locator("#chart-days rect").count() >= 3  # today's blocked, warned and ordinary parts
+        assert page.locator(".sr-only table").first.locator("tbody tr").count() == 30
+
+        page.goto(server.url + "/calls?flagged=0")
+        with page.expect_download() as download_info:
+            page.click("#download-csv")
+        body = Path(download_info.value.path()).read_bytes()
+        assert body.startswith(b"\xef\xbb\xbf")
+        lines = body.decode("utf-8-sig").splitlines()
+        assert len(lines) == 1 + 9
+        assert any('\t0335814321' in line and "'=HYPERLINK" in line for line in lines)
+        assert any("息子 太郎 (NY)" in line for line in lines)
+
+        new_password = "ハナコの新しいパスワード 2026"
+        page.click("nav.tabs >> text=設定")
+        page.wait_for_url(server.url + "/settings")
+        page.fill("#current", PASSWORD)
+        page.fill("#new-password", new_password)
+        page.fill("#confirm", new_password)
+        page.click("#change-password")
+        page.wait_for_url(server.url + "/settings")
+        assert "パスワードを変更しました" in page.inner_text("main")
+
+        page.click("footer >> text=ログアウト")
+        page.wait_for_url(server.url + "/login")
+        page.fill("#password", PASSWORD)
+        page.click("button[type=submit].primary")
+        assert "パスワードが違います" in page.inner_text("main")
+        problems.clear()  # that 401 was the point
+        page.fill("#password", new_password)
+        page.click("button[type=submit].primary")
+        page.wait_for_url(server.url + "/")
+        assert credentials.check_password(store, new_password)
+        assert problems == [], f"console errors (CSP violations?): {problems}"
+    finally:
+        context.close()
+        server.stop()
+        store.close()

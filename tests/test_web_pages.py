@@ -73,7 +73,7 @@ def test_today_counts_calls_warnings_and_blocks_of_today_only(site):
 def test_today_lists_unreviewed_flagged_calls_in_red_until_reviewed(site):
     ids = seed_day(site.store)
     html = text(site.client.get("/"))
-    needs = html.split("Needs a look", 1)[1].split("Latest calls", 1)[0]
+    needs = html.split("Needs a look", 1)[1].split("Other calls today", 1)[0]
     assert "(2)" in needs
     assert (
         f'href="/calls/{ids["police"]}"' in needs and "sev-danger" in needs and "Fake police number" in needs
@@ -167,7 +167,7 @@ def test_call_page_shows_verdict_reasons_and_actions(site):
     html = text(site.client.get(f"/calls/{ids['police']}"))
     assert "Fake police number" in html and "sev-danger" in html
     assert POLICE_REASON.detail in html
-    assert "Blocked (hung up)" in html and "Household warned" in html
+    assert "Blocked (hung up)" in html and "Warned in the house" in html
     assert "+8613901100110" in html and "KEISATSU" in html
     assert "Block this number" in html and "Mark as reviewed" in html
 
@@ -294,8 +294,10 @@ def test_csv_export_then_import_round_trips_and_defuses_formulas(site):
     response = site.client.get("/lists/export.csv")
     assert response.status_code == 200 and response.mimetype == "text/csv"
     assert "attachment" in response.headers["Content-Disposition"]
-    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
+    assert response.data.startswith(b"\xef\xbb\xbf")  # UTF-8 with a BOM: Japanese Excel reads it right
+    rows = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"))))
     assert rows[0] == ["kind", "pattern", "label"]
+    assert sorted(row[1] for row in rows[1:]) == ["\t+81120999999", "\t+81312345678"]  # text in Excel
     labels = {row[2] for row in rows[1:]}
     assert '\'=HYPERLINK("http://evil","click")' in labels, "a spreadsheet must not run it"
 

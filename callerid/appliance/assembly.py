@@ -110,11 +110,14 @@ def build_runtime(
     hooks: ApplianceHooks | None = None,
     driver_options: dict[str, Any] | None = None,
     ring_gap_seconds: float | None = None,
+    password_reset: bool = False,
 ) -> Runtime:
     """Build everything `callerid run` needs; `None` switches follow the configuration.
 
     `ring_gap_seconds` is the driver's (the one rule for when a call is over); a faster simulated
-    line (demo, tests) shortens it.
+    line (demo, tests) shortens it. `password_reset` (`callerid run` only, never the demo): honour the
+    owner's password reset file on the boot partition, or in the database's folder where the
+    systemd unit moves it.
     """
     store = Store(db_path or config.store.db, region=config.region)
     modem = config.modem
@@ -166,7 +169,7 @@ def build_runtime(
     if config.recording.enabled and any(Action.RECORD in acts for acts in config.policy.actions.values()):
         _enable_recording(config, appliance, store, runtime)
     if config.web.enabled if web is None else web:
-        runtime.web = _optional("website", lambda: _start_web(config, store))
+        runtime.web = _optional("website", lambda: _start_web(config, store, password_reset))
         if runtime.web is not None:
             runtime.closers.append(runtime.web.stop)
     # What start-up loaded (numbering metadata, the police directory, templates) lives as long as
@@ -238,10 +241,13 @@ def _optional(what: str, build: Callable[[], Any]) -> Any:
         return None
 
 
-def _start_web(config: Config, store: Store) -> WebServer:
-    from callerid.web import start_in_thread  # Flask and waitress: only when the website is on
+def _start_web(config: Config, store: Store, password_reset: bool) -> WebServer:
+    from callerid.web import recovery, start_in_thread  # Flask and waitress: only when the website is on
 
-    return start_in_thread(config, store)
+    if not password_reset:
+        return start_in_thread(config, store)
+    recovery.reset_from_boot_partition(store, store.path.parent)  # moved there by the systemd unit
+    return start_in_thread(config, store, boot_dir=recovery.BOOT_DIR)
 
 
 __all__ = ["Runtime", "build_runtime"]

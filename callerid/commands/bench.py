@@ -15,6 +15,7 @@ BENCHMARKS = {
     "fsk": "callerid.benchmarks.fsk",
     "store": "callerid.benchmarks.store",
     "fleet": "callerid.benchmarks.fleet",
+    "web": "callerid.benchmarks.web",
 }
 
 

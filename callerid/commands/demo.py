@@ -261,6 +261,7 @@ def _linger(args: argparse.Namespace, runtime: Runtime) -> None:
         print(f"\nThe family website stays up at {url} ; press Ctrl-C to end the demo.")
     else:
         print(f"\nThe family website stays up at {url} for {linger:g} s; Ctrl-C ends the demo sooner.")
+    sys.stdout.flush()  # the log and this line now, not when the demo ends (stdout may be a pipe)
     if linger is None:
         threading.Event().wait()
     else:

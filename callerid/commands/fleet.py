@@ -46,6 +46,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     web.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     web.add_argument("--port", type=int, default=8090, help="TCP port (default 8090)")
     web.add_argument("--db", default=None, metavar="PATH", help="database for the page's password")
+    web.add_argument("--create", action="store_true", help="make the database when it does not exist yet")
 
     for child in (publish, watch, web):
         child.add_argument("--broker", metavar="URL", help="mqtt[s]://host:port (default: [fleet])")
@@ -127,7 +128,7 @@ def _web(args: argparse.Namespace) -> int:
     broker = _broker(args, config)
     if not 0 <= args.port <= 65535:
         raise CommandError(f"--port must be 0..65535, not {args.port}")
-    store = open_store_or_fail(args.db or config.store.db, config.region)
+    store = open_store_or_fail(args.db or config.store.db, config.region, create=args.create)
     signal.signal(signal.SIGTERM, _interrupt)
     try:
         serve_fleet_page(config, store, broker, host=args.host, port=args.port)

@@ -1,4 +1,7 @@
-"""`callerid log [--json] [--db PATH] [--limit N] [--flagged]`: the call log, oldest to newest.
+"""`callerid log [--json|--csv] [--db PATH] [--limit N] [--flagged]`: the call log, oldest to newest.
+
+`--csv` writes what the website's /calls.csv does (newest first, for a spreadsheet): UTF-8 with a
+BOM, numbers as text Excel keeps, labels formula-guarded, times on the household's clock.
 
 Opens the database read-only, so it works for anyone who may read the file (even while the
 appliance writes to it) and can never change the log.
@@ -10,6 +13,7 @@ import argparse
 import sys
 from typing import TYPE_CHECKING
 
+from callerid import calls_csv, household
 from callerid.cli import CommandError
 from callerid.commands._common import load_config_or_fail
 from callerid.model import Absence
@@ -25,14 +29,18 @@ TABLE_DEFAULT_LIMIT = 50
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--json", action="store_true", help="one JSON object per call and line")
+    formats = parser.add_mutually_exclusive_group()
+    formats.add_argument("--json", action="store_true", help="one JSON object per call and line")
+    formats.add_argument(
+        "--csv", action="store_true", help="CSV for a spreadsheet, as the website's /calls.csv (UTF-8, BOM)"
+    )
     parser.add_argument("--db", metavar="PATH", default=None, help="call log database (default: from config)")
     parser.add_argument(
         "--limit",
         metavar="N",
         type=int,
         default=None,
-        help=f"only the newest N calls; 0 for all (default: {TABLE_DEFAULT_LIMIT} in the table, all in JSON)",
+        help=f"only the newest N calls; 0 for all (default: {TABLE_DEFAULT_LIMIT} in the table, else all)",
     )
     parser.add_argument("--flagged", action="store_true", help="only calls the household was warned about")
 
@@ -49,10 +57,13 @@ def open_store(args: argparse.Namespace, *, readonly: bool) -> Store:
 def run(args: argparse.Namespace) -> int:
     if args.limit is not None and args.limit < 0:
         raise CommandError("--limit must be 0 (all) or more")
-    limit = args.limit if args.limit is not None else (0 if args.json else TABLE_DEFAULT_LIMIT)
+    whole = args.json or args.csv
+    limit = args.limit if args.limit is not None else (0 if whole else TABLE_DEFAULT_LIMIT)
     store = open_store(args, readonly=True)
     try:
         records = store.calls(flagged_only=args.flagged, limit=limit or None)
+        if args.csv:
+            return _write_csv(store, records, args)
         full_page = bool(limit) and len(records) == limit
         total = store.count_calls(flagged_only=args.flagged) if full_page else len(records)
     except StoreError as exc:
@@ -72,6 +83,21 @@ def run(args: argparse.Namespace) -> int:
     out.write(table(headers, [_row(r) for r in records], limits=(8, 16, 20, 24, 16, 30, 8)) + "\n")
     if total > len(records):
         print(f"(the newest {len(records)} of {total} calls; --limit 0 shows all)", file=sys.stderr)
+    return 0
+
+
+def _write_csv(store: Store, records: list[CallRecord], args: argparse.Namespace) -> int:
+    """The website's CSV, in the configured language, labelled from the family's lists."""
+    config = load_config_or_fail(args.config)
+    try:
+        lists = store.family_lists(config.region)
+    except ValueError:  # an unknown region: no labels, the log all the same
+        lists = None
+    text = calls_csv.to_csv(
+        records, zone=household.zone(store, config.region), lists=lists, lang=config.language
+    )
+    sys.stdout.buffer.write(text.encode("utf-8-sig"))
+    sys.stdout.buffer.flush()
     return 0
 
 

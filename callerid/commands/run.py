@@ -31,7 +31,10 @@ def run(args: argparse.Namespace) -> int:
 
     config = load_config_or_fail(args.config)
     try:
-        runtime = build_runtime(config, port=args.port, db_path=args.db, web=False if args.no_web else None)
+        runtime = build_runtime(
+            config, port=args.port, db_path=args.db, web=False if args.no_web else None,
+            password_reset=True,
+        )
     except (StoreError, ConfigError) as exc:  # e.g. an unreadable police CSV named in the config
         raise CommandError(str(exc)) from None
     appliance = runtime.appliance

@@ -12,7 +12,7 @@ import signal
 
 from callerid.cli import CommandError
 from callerid.commands._common import add_create_option, load_config_or_fail, open_store_or_fail
-from callerid.web import start_in_thread
+from callerid.web import recovery, start_in_thread
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -37,7 +37,8 @@ def run(args: argparse.Namespace) -> int:
     store = open_store_or_fail(db, config.region, create=args.create)
     try:
         try:
-            server = start_in_thread(config, store, host=host, port=port)  # binds before the setup code
+            # binds before the setup code; a reset file on the SD card's boot partition clears the password
+            server = start_in_thread(config, store, host=host, port=port, boot_dir=recovery.BOOT_DIR)
         except OSError as exc:
             if exc.errno == errno.EADDRINUSE:
                 raise CommandError(f"port {port} is already in use (is the appliance serving it?)") from None

@@ -16,8 +16,9 @@ ABSENCE_CODES = ("P", "O", "C", "S")
 
 
 def text_of(value: bytes) -> str:
-    """Bytes of a name or number as clean text (see `decode_text`); controls removed."""
-    return clean_line(decode_text(value)).strip()
+    """Bytes of a name or number as clean text (see `decode_text`); controls removed, a tab is a space
+    (the name field is the caller's to choose: no control character may reach a page or a log)."""
+    return clean_line(decode_text(value)).replace("\t", " ").strip()
 
 
 def to_ascii_digits(text: str) -> str:

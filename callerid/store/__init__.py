@@ -10,10 +10,11 @@
 
 from __future__ import annotations
 
-from callerid.store.calls import CallCounts, CallLog
+from callerid.store.calls import CallCounts, CallerCount, CallLog, DayCounts
 from callerid.store.database import BUSY_TIMEOUT_MS, StoreError
 from callerid.store.lists import LIST_KINDS, ListTables
 from callerid.store.police import HOUSEHOLD_KINDS, PoliceNumbers
+from callerid.store.queries import OUTCOMES
 from callerid.store.recordings import Recording, RecordingRows
 from callerid.store.schema import MIGRATIONS, SCHEMA_VERSION
 from callerid.store.settings import Settings
@@ -35,8 +36,11 @@ __all__ = [
     "HOUSEHOLD_KINDS",
     "LIST_KINDS",
     "MIGRATIONS",
+    "OUTCOMES",
     "SCHEMA_VERSION",
     "CallCounts",
+    "CallerCount",
+    "DayCounts",
     "Recording",
     "Store",
     "StoreError",

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextlib import suppress
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, tzinfo
 
 from callerid.model import CallRecord
 from callerid.store import queries
@@ -29,6 +30,31 @@ class CallCounts:
     flagged: int
     blocked: int
     unreviewed_flagged: int
+
+
+@dataclass(frozen=True, slots=True)
+class DayCounts:
+    """One household calendar day of the history: calls by outcome, and police calls among them."""
+
+    day: date
+    blocked: int = 0
+    warned: int = 0
+    plain: int = 0  # nothing done: an ordinary call
+    police: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.blocked + self.warned + self.plain
+
+
+@dataclass(frozen=True, slots=True)
+class CallerCount:
+    """A number that called often: its E.164 form (else as shown), how often, and its newest call."""
+
+    number: str
+    e164: str | None
+    calls: int
+    last_id: int
 
 
 class CallLog(Database):
@@ -95,6 +121,8 @@ class CallLog(Database):
         offset: int = 0,
         reviewed: bool | None = None,
         verdict: str | None = None,
+        outcome: str | None = None,
+        needs_look: bool = False,
     ) -> list[CallRecord]:
         """Calls matching every filter, newest first (by insertion order).
 
@@ -103,11 +131,15 @@ class CallLog(Database):
         are that instant; without an offset, the household's wall-clock time.
         search: digits (separators and full-width digits allowed) match any form of the number;
         other text matches the name or number as shown. reviewed: True/False to filter on it.
-        limit None: no limit. Raises ValueError for a malformed date or a negative limit/offset.
+        outcome: one of queries.OUTCOMES. needs_look: flagged, not reviewed, and not a number the
+        family blocked themselves. limit None: no limit.
+        Raises ValueError for a malformed date or a negative limit/offset.
         """
         if (limit is not None and int(limit) < 0) or int(offset) < 0:
             raise ValueError("limit and offset must not be negative")
-        where, params = queries.where(flagged_only, since, until, search, reviewed, verdict)
+        where, params = queries.where(
+            flagged_only, since, until, search, reviewed, verdict, outcome, needs_look, self.region
+        )
         sql = f"SELECT * FROM calls{where} ORDER BY id DESC LIMIT ? OFFSET ?"
         params += [
             -1 if limit is None else min(int(limit), SQLITE_INT_MAX),
@@ -125,9 +157,13 @@ class CallLog(Database):
         search: str | None = None,
         reviewed: bool | None = None,
         verdict: str | None = None,
+        outcome: str | None = None,
+        needs_look: bool = False,
     ) -> int:
         """How many calls `calls()` would return with the same filters and no limit."""
-        where, params = queries.where(flagged_only, since, until, search, reviewed, verdict)
+        where, params = queries.where(
+            flagged_only, since, until, search, reviewed, verdict, outcome, needs_look, self.region
+        )
         return int(self._conn().execute(f"SELECT COUNT(*) FROM calls{where}", params).fetchone()[0])
 
     @guarded
@@ -145,6 +181,55 @@ class CallLog(Database):
         return CallCounts(int(row[0]), int(row[1]), int(row[2]), int(row[3]))
 
     @guarded
+    def mark_needs_look_reviewed(self, up_to_id: int | None = None) -> int:
+        """Mark every call that needs a look as reviewed ("mark all reviewed"); returns how many.
+
+        `up_to_id` is the newest call the family saw: a call logged after the page was shown is
+        left for them to see.
+        """
+        where, params = queries.where(False, None, None, None, None, None, needs_look=True)
+        limit = row_id(up_to_id) if up_to_id is not None else SQLITE_INT_MAX
+        if limit is None:
+            return 0
+        with self._write() as conn:
+            sql = f"UPDATE calls SET reviewed = 1{where} AND id <= ?"
+            return conn.execute(sql, [*params, limit]).rowcount
+
+    @guarded
+    def day_counts(self, start: datetime, end: datetime, zone: tzinfo) -> list[DayCounts]:
+        """Calls per household calendar day in [start, end), by outcome, with police calls: one query.
+
+        Days without calls are left out; the caller fills the calendar.
+        """
+        day_sql, day_params = queries.local_day_sql(zone, start, end)
+        police = ", ".join("?" for _ in queries.POLICE_VERDICTS)
+        blocked = queries.BLOCKED_SQL
+        rows = self._conn().execute(
+            f"SELECT {day_sql} AS day,"
+            f" SUM({blocked}), SUM(flagged = 1 AND NOT {blocked}), SUM(flagged = 0),"
+            f" SUM(verdict IN ({police}))"
+            " FROM calls WHERE at_utc >= ? AND at_utc < ? GROUP BY day ORDER BY day",
+            [*day_params, *queries.POLICE_VERDICTS, *queries.utc_range(start, end)],
+        )
+        out = []
+        for row in rows:
+            with suppress(TypeError, ValueError):
+                day = date.fromisoformat(row[0])
+                out.append(DayCounts(day, int(row[1]), int(row[2]), int(row[3]), int(row[4])))
+        return out
+
+    @guarded
+    def top_callers(self, start: datetime, end: datetime, limit: int = 10) -> list[CallerCount]:
+        """The numbers that called most in [start, end) (same E.164 number, however it was shown)."""
+        rows = self._conn().execute(
+            "SELECT COALESCE(e164, v_number) AS who, MAX(e164), COUNT(*) AS n, MAX(id)"
+            " FROM calls WHERE at_utc >= ? AND at_utc < ? AND who != ''"
+            " GROUP BY who ORDER BY n DESC, MAX(id) DESC LIMIT ?",
+            (*queries.utc_range(start, end), max(0, int(limit))),
+        )
+        return [CallerCount(str(r[0]), r[1], int(r[2]), int(r[3])) for r in rows]
+
+    @guarded
     def prune(self, older_than_days: float, *, now: datetime | None = None) -> int:
         """Delete calls received more than `older_than_days` ago; returns how many went."""
         if not older_than_days or older_than_days < 1:
@@ -157,4 +242,4 @@ class CallLog(Database):
             return conn.execute("DELETE FROM calls WHERE at_utc < ?", (cutoff,)).rowcount
 
 
-__all__ = ["CallCounts", "CallLog"]
+__all__ = ["CallCounts", "CallLog", "CallerCount", "DayCounts"]

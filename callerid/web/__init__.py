@@ -15,6 +15,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from flask import Flask, Response, current_app, g, jsonify, render_template, request, send_from_directory
@@ -22,7 +23,7 @@ from flask.globals import request_ctx
 from markupsafe import escape
 from werkzeug.exceptions import HTTPException
 
-from callerid.web import api, auth, credentials, pages, recordings, security
+from callerid.web import api, auth, credentials, pages, recordings, recovery, security, settings
 from callerid.web.i18n import translate
 from callerid.web.ratelimit import LoginLimiter, RateLimiter
 from callerid.web.ratelimit import token_limiter as _token_limiter
@@ -59,11 +60,15 @@ def create_app(
     limiter: LoginLimiter | None = None,
     token_limiter: RateLimiter | None = None,
     announce: Callable[[str], None] = _print_setup_code,
+    boot_dir: Path | None = None,
 ) -> Flask:
     """The website for `config`, reading and writing `store`.
 
-    With no password set yet, a fresh one-time setup code is made, its hash stored, and
-    the code passed to `announce` (printed to stdout, hence the terminal or the journal).
+    With `boot_dir` (the SD card's boot partition on the appliance), a password reset file there
+    clears the password first (`recovery.reset_from_boot_partition`). With no password set yet, a
+    fresh one-time setup code is made, its hash stored, and the code passed to `announce`
+    (printed to stdout, hence the terminal or the journal, where the image's
+    callerid-setup-code.service finds it for the HDMI console and the boot partition).
     """
     app = Flask(__name__)
     app.config.update(
@@ -93,12 +98,15 @@ def create_app(
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(pages.bp)
+    app.register_blueprint(settings.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(recordings.bp)
     app.add_url_rule("/favicon.ico", "favicon", _favicon)
     security.install(app)
     _install_error_pages(app)
 
+    if boot_dir is not None:
+        recovery.reset_from_boot_partition(store, boot_dir)
     if not credentials.has_password(store):
         web_state.setup_code = credentials.new_setup_code(store)
         announce(web_state.setup_code)
@@ -200,6 +208,7 @@ def start_in_thread(
     host: str | None = None,
     port: int | None = None,
     app: Flask | None = None,
+    boot_dir: Path | None = None,
 ) -> WebServer:
     """Serve the website beside the appliance; the port is bound before this returns.
 
@@ -225,7 +234,7 @@ def start_in_thread(
         problem = f"{bind_host!r} is not an address or a host name that resolves"
         raise OSError(errno.EADDRNOTAVAIL, problem) from None
     try:
-        built.append(app or create_app(config, store))
+        built.append(app or create_app(config, store, boot_dir=boot_dir))
     except BaseException:
         server.task_dispatcher.shutdown(timeout=1.0)
         server.close()

@@ -18,7 +18,7 @@ from callerid.listguard import allow_conflict
 from callerid.model import CallRecord, ListEntry, ListKind
 from callerid.web import listio
 from callerid.web.filters import bounded_int, parse_filters
-from callerid.web.state import state
+from callerid.web.state import household_zone, state
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -57,7 +57,7 @@ def calls() -> Response | tuple[Response, int]:
     limit = bounded_int(request.args.get("limit"), 50, 1, MAX_LIMIT)
     offset = bounded_int(request.args.get("offset"), 0, 0, 10**9)
     store = state().store
-    kwargs = filters.store_kwargs()
+    kwargs = filters.store_kwargs(household_zone())  # dates are the household's calendar days
     records = store.calls(limit=limit, offset=offset, **kwargs)
     return jsonify(
         {

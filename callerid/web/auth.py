@@ -19,7 +19,7 @@ from callerid.web.state import state
 bp = Blueprint("auth", __name__)
 
 
-def _limit() -> None:
+def limit_attempts() -> None:
     """Count a password or setup-code attempt from this address; refuse when there were too many."""
     wait = state().limiter.attempt(client_address())
     if wait:
@@ -36,7 +36,7 @@ def login() -> Response | str | tuple[str, int]:
         if logged_in():
             return redirect(safe_next(next_target))
         return render_template("login.html", next_target=next_target, error=None)
-    _limit()
+    limit_attempts()
     if credentials.check_password(store, request.form.get("password", "")):
         state().limiter.forgive(client_address())
         start_session()
@@ -71,7 +71,7 @@ def setup() -> Response | str | tuple[str, int]:
         return redirect(url_for("auth.login"))
     if request.method == "GET":
         return render_template("setup.html", error=None)
-    _limit()
+    limit_attempts()
     if not credentials.check_setup_code(store, request.form.get("setup_code", "")):
         return render_template("setup.html", error=translate_here("setup_bad_code")), 401
     password = request.form.get("password", "")

@@ -14,6 +14,7 @@ cached: each check reads the Store.
 from __future__ import annotations
 
 import secrets
+import unicodedata
 from typing import TYPE_CHECKING
 
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -76,7 +77,9 @@ def check_password(store: Store, password: str) -> bool:
 
 
 def normalise_setup_code(code: str) -> str:
-    return "".join(ch for ch in code.upper() if ch.isalnum())
+    """The code as it was made: full-width (ＰＣＫＸＸ－Ｖ８ＷＸＳ), lowercase, spaces and dashes all fine."""
+    folded = unicodedata.normalize("NFKC", code).upper()
+    return "".join(ch for ch in folded if ch.isascii() and ch.isalnum())
 
 
 def new_setup_code(store: Store) -> str:

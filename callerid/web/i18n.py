@@ -9,6 +9,8 @@ escapes anything formatted into them.
 
 from __future__ import annotations
 
+from callerid.web.i18n_pages import HISTORY_AND_SETTINGS
+
 LANGUAGES = ("ja", "en")
 
 STRINGS: dict[str, dict[str, str]] = {
@@ -18,6 +20,32 @@ STRINGS: dict[str, dict[str, str]] = {
         "nav_calls": "Calls",
         "nav_lists": "Lists",
         "nav_status": "Status",
+        "nav_history": "History",
+        "nav_settings": "Settings",
+        # plain words added for the family (issue 16)
+        "needs_look_help": (
+            "Warnings and blocks nobody has reviewed yet (numbers "
+            "you blocked yourselves are left out)."
+        ),
+        "mark_all_reviewed": "Mark all reviewed",
+        "marked_all_reviewed": "{count} calls marked as reviewed.",
+        "other_calls_today": "Other calls today",
+        "tech_details": "For the technically minded",
+        "fmt_ntt": "NTT Number Display",
+        "fmt_sdmf": "Bell 202, single message (SDMF)",
+        "fmt_mdmf": "Bell 202, multiple message (MDMF)",
+        "fmt_etsi": "ETSI caller ID",
+        "fmt_text": "the modem's own text lines",
+        "on_list_allow": "Trusted",
+        "on_list_block": "Blocked by you",
+        "time_zone_note": "Times are in {zone}.",
+        "filter_verdict": "Verdict",
+        "filter_outcome": "What the appliance did",
+        "filter_any": "Any",
+        "outcome_blocked": "Blocked",
+        "outcome_warned": "Warned",
+        "outcome_plain": "Nothing (ordinary call)",
+        "download_csv": "Download these calls (CSV, for Excel)",
         "logout": "Log out",
         "switch_language": "日本語",
         # login and setup
@@ -30,19 +58,24 @@ STRINGS: dict[str, dict[str, str]] = {
         "too_many_attempts": "Too many attempts. Please wait {seconds} seconds and try again.",
         "setup_title": "Set the password",
         "setup_intro": (
-            "No password is set yet. Enter the one-time setup code that the appliance printed "
-            "when it started (in its terminal or the system journal), then choose a password."
+            "No password is set yet. Enter the one-time setup code, then choose a password. The "
+            "code is shown on a screen (TV or monitor) plugged into the appliance, and written to the "
+            "file callerid-setup-code.txt on the SD card's bootfs drive; it is also in the system "
+            "journal. Small or large letters and full-width characters are all fine."
         ),
         "setup_code": "Setup code",
         "new_password": "New password",
         "confirm_password": "New password again",
         "setup_button": "Set password",
-        "setup_bad_code": "That setup code is not right. Look for the newest code in the journal.",
+        "setup_bad_code": (
+            "That setup code is not right. Use the newest code on the "
+            "appliance's screen or in callerid-setup-code.txt."
+        ),
         "setup_done": "The password is set. Please log in.",
         "password_too_short": "The password needs at least {min} characters.",
         "password_too_long": "The password may have at most {max} characters.",
         "password_mismatch": "The two passwords are not the same.",
-        "already_set_up": "A password is already set. Use `callerid passwd` on the appliance to change it.",
+        "already_set_up": "A password is already set. Log in and change it on the Settings page.",
         # today
         "today_title": "Today",
         "calls_today": "Calls",
@@ -96,10 +129,10 @@ STRINGS: dict[str, dict[str, str]] = {
         "call_not_found": "There is no such call.",
         # actions
         "act_block": "Blocked (hung up)",
-        "act_warn_household": "Household warned",
-        "act_warn_caller": "Caller warned",
-        "act_panel": "Lights",
-        "act_notify": "Notified",
+        "act_warn_household": "Warned in the house",
+        "act_warn_caller": "Warning played to the caller",
+        "act_panel": "Lights on the appliance",
+        "act_notify": "Family notified",
         "act_none": "Nothing",
         # lists
         "lists_title": "Trusted and blocked numbers",
@@ -193,6 +226,31 @@ STRINGS: dict[str, dict[str, str]] = {
         "nav_calls": "着信",
         "nav_lists": "リスト",
         "nav_status": "状態",
+        "nav_history": "履歴",
+        "nav_settings": "設定",
+        "needs_look_help": (
+            "まだ誰も確認していない警告・拒否の着信です"
+            "（ご家族が自分で拒否した番号は除きます）。"
+        ),
+        "mark_all_reviewed": "すべて確認済みにする",
+        "marked_all_reviewed": "{count} 件を確認済みにしました。",
+        "other_calls_today": "今日のその他の着信",
+        "tech_details": "技術的な詳細（詳しい方向け）",
+        "fmt_ntt": "NTT ナンバー・ディスプレイ",
+        "fmt_sdmf": "Bell 202 単一メッセージ (SDMF)",
+        "fmt_mdmf": "Bell 202 複数メッセージ (MDMF)",
+        "fmt_etsi": "ETSI 発信者番号",
+        "fmt_text": "モデムの文字出力",
+        "on_list_allow": "安心な番号",
+        "on_list_block": "ご家族が拒否",
+        "time_zone_note": "時刻は {zone} の時刻です。",
+        "filter_verdict": "判定",
+        "filter_outcome": "本体の対応",
+        "filter_any": "すべて",
+        "outcome_blocked": "拒否した",
+        "outcome_warned": "警告した",
+        "outcome_plain": "なし（通常の着信）",
+        "download_csv": "この一覧を CSV でダウンロード（Excel 用）",
         "logout": "ログアウト",
         "switch_language": "English",
         "login_title": "ログイン",
@@ -204,19 +262,24 @@ STRINGS: dict[str, dict[str, str]] = {
         "too_many_attempts": "試行回数が多すぎます。{seconds}秒待ってからもう一度お試しください。",
         "setup_title": "パスワードの設定",
         "setup_intro": (
-            "パスワードがまだ設定されていません。本体の起動時に表示された一回限りのセットアップコード"
-            "（端末またはシステムのジャーナル）を入力し、パスワードを決めてください。"
+            "パスワードがまだ設定されていません。一回限りのセットアップコードを入力し、パスワードを決めてください。"
+            "コードは本体につないだ画面（テレビやモニター）に表示され、SD カードの bootfs ドライブの "
+            "callerid-setup-code.txt にも書かれています（システムのジャーナルにもあります）。"
+            "大文字・小文字、全角文字のどちらでも入力できます。"
         ),
         "setup_code": "セットアップコード",
         "new_password": "新しいパスワード",
         "confirm_password": "新しいパスワード（確認）",
         "setup_button": "パスワードを設定",
-        "setup_bad_code": "セットアップコードが違います。ジャーナルで最新のコードを確認してください。",
+        "setup_bad_code": (
+            "セットアップコードが違います。"
+            "本体の画面か callerid-setup-code.txt の最新のコードを入力してください。"
+        ),
         "setup_done": "パスワードを設定しました。ログインしてください。",
         "password_too_short": "パスワードは{min}文字以上にしてください。",
         "password_too_long": "パスワードは{max}文字以内にしてください。",
         "password_mismatch": "2つのパスワードが一致しません。",
-        "already_set_up": "パスワードは設定済みです。変更は本体で `callerid passwd` を使ってください。",
+        "already_set_up": "パスワードは設定済みです。ログインして「設定」で変更してください。",
         "today_title": "今日",
         "calls_today": "着信",
         "warnings_today": "警告",
@@ -266,10 +329,10 @@ STRINGS: dict[str, dict[str, str]] = {
         "name_length": "{total}文字中{shown}文字を表示しています。",
         "call_not_found": "その着信はありません。",
         "act_block": "拒否（切断）",
-        "act_warn_household": "家族に警告",
-        "act_warn_caller": "相手に警告",
-        "act_panel": "ランプ表示",
-        "act_notify": "通知",
+        "act_warn_household": "宅内で音声警告",
+        "act_warn_caller": "相手に警告を再生",
+        "act_panel": "本体のランプ表示",
+        "act_notify": "家族に通知",
         "act_none": "なし",
         "lists_title": "安心な番号と着信拒否",
         "allow_list": "安心な番号",
@@ -353,6 +416,10 @@ STRINGS: dict[str, dict[str, str]] = {
         "fleet_pending": "未送信の着信記録 {count} 件",
     },
 }
+
+
+for _lang, _words in HISTORY_AND_SETTINGS.items():
+    STRINGS[_lang].update(_words)
 
 
 def translate(lang: str, key: str, **values: object) -> str:

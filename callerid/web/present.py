@@ -9,13 +9,18 @@ nobody is fooled by reordered text) and length (shortened visibly).
 
 from __future__ import annotations
 
+from contextlib import suppress
 from dataclasses import dataclass
-from datetime import datetime, tzinfo
+from datetime import date, datetime, tzinfo
+from typing import TYPE_CHECKING
 
-from callerid.model import Action, CallRecord, Reason, VerdictCode
+from callerid.model import Action, CallRecord, ListEntry, Reason, VerdictCode
 from callerid.screen.messages import advice_text, verdict_text
 from callerid.text import REPLACEMENT, clean_text
 from callerid.web.i18n import translate
+
+if TYPE_CHECKING:
+    from callerid.screen.lists import FamilyLists
 
 ELLIPSIS = "…"
 
@@ -106,6 +111,21 @@ def action_labels(
     return labels or ([translate(lang, "act_none")] if empty else [])
 
 
+def list_entry(record: CallRecord, lists: FamilyLists | None) -> ListEntry | None:
+    """The family's list entry that covers this call's number (exact or prefix), if any."""
+    return number_entry(record.verdict.e164 or record.verdict.number or record.caller.number, lists)
+
+
+def number_entry(number: str | None, lists: FamilyLists | None) -> ListEntry | None:
+    """The family's list entry that covers `number` (exact or prefix), if any."""
+    if not number or lists is None or not len(lists):
+        return None
+    try:
+        return lists.match(number)
+    except (ValueError, KeyError):
+        return None
+
+
 def number_text(record: CallRecord, lang: str) -> str:
     """The number as the family should read it, or why there is none."""
     caller, verdict = record.caller, record.verdict
@@ -125,6 +145,25 @@ def listable_number(record: CallRecord) -> str | None:
     return None
 
 
+#: Caller-ID wire formats the decoders report, named in words on the call page's technical fold.
+FORMATS = ("ntt", "sdmf", "mdmf", "etsi", "text")
+
+
+def format_text(code: str | None, lang: str) -> str:
+    """The caller-ID format in words with its code, e.g. `NTT Number Display (ntt)`."""
+    cleaned = clean_text(code or "")[:16]
+    if cleaned in FORMATS:
+        return f"{translate(lang, 'fmt_' + cleaned)} ({cleaned})"
+    return cleaned or "—"
+
+
+def date_text(day: date, lang: str) -> str:
+    """`2026年11月25日` (ja) or `2026-11-25` (en)."""
+    if lang == "ja":
+        return f"{day.year}年{day.month}月{day.day}日"
+    return day.isoformat()
+
+
 def parse_time(value: str) -> datetime | None:
     try:
         return datetime.fromisoformat(value)
@@ -135,17 +174,19 @@ def parse_time(value: str) -> datetime | None:
 def time_text(value: str, lang: str, today: str | None = None, tz: tzinfo | None = None) -> str:
     """`09:30` for today, else `2026-11-25 09:30` (en) or `2026年11月25日 09:30` (ja).
 
-    Calls keep the offset they were logged with; `tz` converts times stored in UTC (list
-    entries) to the household's. Unparseable text is shown cleaned and shortened.
+    `tz` is the household's zone: every time is shown on the household's clock, whatever zone
+    it was logged in (a time without an offset is this machine's local time, as the Store reads
+    it). Unparseable text is shown cleaned and shortened.
     """
     moment = parse_time(value)
     if moment is None:
         return shorten(clean_text(value), 40)
-    if tz is not None and moment.tzinfo is not None:
-        moment = moment.astimezone(tz)
+    if tz is not None:
+        with suppress(OverflowError, ValueError, OSError):  # year 1 or 9999: the edge of the calendar
+            moment = moment.astimezone(tz)
     clock = moment.strftime("%H:%M")
     if today is not None and moment.date().isoformat() == today:
         return clock
     if lang == "ja":
         return f"{moment.year}年{moment.month}月{moment.day}日 {clock}"
-    return f"{moment.year}-{moment.month:02d}-{moment.day:02d} {clock}"
+    return f"{moment.year:04d}-{moment.month:02d}-{moment.day:02d} {clock}"

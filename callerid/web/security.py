@@ -171,7 +171,7 @@ def _choose_language() -> None:
     cfg = state().config
     g.lang = choose_language(
         chosen=session.get("lang"),
-        configured_web=getattr(cfg.web, "language", "auto"),
+        configured_web=state().store.get_setting("web.language") or getattr(cfg.web, "language", "auto"),
         configured=getattr(cfg, "language", "ja"),
         accept_language_best=request.accept_languages.best_match(LANGUAGES),
     )

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, tzinfo
 from typing import TYPE_CHECKING
 
-from flask import current_app
+from flask import current_app, g
 
+from callerid import household
 from callerid.web.ratelimit import LoginLimiter, RateLimiter
 
 if TYPE_CHECKING:
@@ -37,3 +38,18 @@ class WebState:
 
 def state() -> WebState:
     return current_app.extensions["callerid"]
+
+
+def household_zone() -> tzinfo:
+    """The household's time zone (read from the Store once per request)."""
+    cached = g.get("household_zone")
+    if cached is None:
+        st = state()
+        cached = household.zone(st.store, st.config.region)
+        g.household_zone = cached
+    return cached
+
+
+def household_now() -> datetime:
+    """Now on the household's clock, whatever zone this machine is set to."""
+    return state().now().astimezone(household_zone())

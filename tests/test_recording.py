@@ -214,6 +214,23 @@ def test_the_call_page_plays_the_recording_and_offers_a_download(tmp_path: Path)
         assert site.client.get(f"/calls/{call_id}/recording.flac").status_code == 404
 
 
+def test_deleting_a_call_on_its_page_deletes_the_recording_file(tmp_path: Path) -> None:
+    with web_site(tmp_path, logged_in=True) as site:
+        call_id = site.store.add_call(make_record(number=None, absence="P", code="withheld", action="warn"))
+        storage = RecordingStorage(site.store, recordings_folder(site.config, str(site.store.path)))
+        rec = storage.save(call_id, u8_speech(1), encoding="u8", rate=8000, ended_by="busy")
+        page = site.client.get(f"/calls/{call_id}").get_data(as_text=True)
+        assert f'action="/calls/{call_id}/delete"' in page
+        token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+        assert site.client.post(f"/calls/{call_id}/delete").status_code in (400, 403)  # no CSRF token
+        assert storage.path_of(rec).exists()
+        done = site.client.post(f"/calls/{call_id}/delete", data={"csrf_token": token})
+        assert done.status_code == 302 and done.headers["Location"].endswith("/calls")
+        assert site.store.get_call(call_id) is None and site.store.recording_for_call(call_id) is None
+        assert not storage.path_of(rec).exists()
+        assert site.client.post(f"/calls/{call_id}/delete", data={"csrf_token": token}).status_code == 404
+
+
 def test_a_call_without_a_recording_has_no_player_and_strangers_get_nothing(tmp_path: Path) -> None:
     with web_site(tmp_path) as site:
         call_id = site.store.add_call(make_record())

@@ -8,7 +8,7 @@ the caller is told (issue 18). The login gate covers these routes like every oth
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, g, request, send_file, url_for
+from flask import Blueprint, Response, abort, flash, g, redirect, request, send_file, url_for
 
 from callerid.recording.storage import recording_enabled, recordings_folder
 from callerid.web.state import state
@@ -23,6 +23,8 @@ TEXTS = {
         "download": "Download the recording (FLAC, for the police)",
         "length": "Length",
         "ended": "Ended by",
+        "delete": "Delete this call and its recording",
+        "deleted": "The call and its recording were deleted.",
         "notice": "Suspicious calls are recorded when you answer them; the caller first hears that the call "
                   "is being recorded. Recordings are deleted after {days:g} days.",
     },
@@ -33,6 +35,8 @@ TEXTS = {
         "download": "録音をダウンロード（FLAC、警察への提出用）",
         "length": "長さ",
         "ended": "終了の理由",
+        "delete": "この着信と録音を削除",
+        "deleted": "着信と録音を削除しました。",
         "notice": "注意が必要な電話は、出たときに録音されます。相手には先に録音することを知らせます。"
                   "録音は{days:g}日後に削除されます。",
     },
@@ -51,7 +55,8 @@ def _texts() -> dict[str, str]:
 
 @bp.app_context_processor
 def _helpers() -> dict[str, object]:
-    return {"recording_of": recording_view, "recording_notice": recording_notice}
+    return {"recording_of": recording_view, "recording_notice": recording_notice,
+            "recording_texts": _texts}
 
 
 def recording_notice() -> str:
@@ -98,6 +103,21 @@ def audio(call_id: int) -> Response:
     name = f"call-{call_id}-{recording.created_at[:10]}.flac"
     return send_file(path, mimetype="audio/flac", as_attachment=download, download_name=name,
                      conditional=True, max_age=0)
+
+
+@bp.route("/calls/<int:call_id>/delete", methods=["POST"])
+def delete(call_id: int) -> Response:
+    """Delete a call and, with it, its recording (the row by ON DELETE CASCADE, the file here)."""
+    st = state()
+    if not 0 < call_id < 2**63:
+        abort(404)
+    recording = st.store.recording_for_call(call_id)
+    if not st.store.delete_call(call_id):
+        abort(404)
+    if recording is not None:
+        (recordings_folder(st.config, str(st.store.path)) / recording.file).unlink(missing_ok=True)
+    flash(_texts()["deleted"], "info")
+    return redirect(url_for("pages.calls"))
 
 
 __all__ = ["bp", "recording_notice", "recording_view"]

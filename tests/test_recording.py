@@ -206,9 +206,9 @@ def test_the_call_page_plays_the_recording_and_offers_a_download(tmp_path: Path)
         assert ranged.status_code == 206 and len(ranged.data) == 100  # the browser can seek
         download = site.client.get(f"/calls/{call_id}/recording.flac?download=1")
         assert "attachment" in download.headers["Content-Disposition"]
-        # Every page's footer says calls are recorded and the caller is told.
-        home = site.client.get("/").get_data(as_text=True)
-        assert "the caller first hears that the call is being recorded" in home
+        # Every call page says calls are recorded and the caller is told.
+        other = site.client.get(f"/calls/{site.store.add_call(make_record())}").get_data(as_text=True)
+        assert "the caller first hears that the call is being recorded" in other
         # Deleted with its call.
         site.store.delete_call(call_id)
         assert site.client.get(f"/calls/{call_id}/recording.flac").status_code == 404

@@ -2,7 +2,7 @@
 
 The file is served from the recordings folder by the name the `recordings` table holds for that
 call, never by a name from the request; Flask's send_file answers HTTP range requests, so a
-browser can seek in a long call. Every page's footer says plainly when calls are recorded and that
+browser can seek in a long call. Every call page says plainly when calls are recorded and that
 the caller is told (issue 18). The login gate covers these routes like every other page.
 """
 
@@ -60,7 +60,7 @@ def _helpers() -> dict[str, object]:
 
 
 def recording_notice() -> str:
-    """The footer's sentence when this appliance records calls; empty when it never does."""
+    """The call page's sentence when this appliance records calls; empty when it never does."""
     config = state().config
     if not recording_enabled(config):
         return ""

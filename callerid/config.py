@@ -34,7 +34,9 @@ from callerid.config_outputs import OUTPUT_SECTIONS, HealthConfig, NotifyConfig,
 from callerid.fleet.config import FleetConfig, fleet_config
 from callerid.model import VERDICT_CODES
 from callerid.modem.profiles import PROFILES
-from callerid.policy import DEFAULT_ACTIONS, PolicyError, validate_actions
+from callerid.paths import default_cache_dir, default_db_path
+from callerid.policy import DEFAULT_ACTIONS, PolicyError, defaults_for, validate_actions
+from callerid.recording.settings import RecordingConfig
 from callerid.screen.engine import ScreenConfig
 from callerid.screen.police import load_directory
 
@@ -66,44 +68,6 @@ class ConfigError(Exception):
         self.path = path
 
 
-# --------------------------------------------------------------------------- default locations
-
-
-def _first_dir(env_name: str) -> Path | None:
-    # systemd may pass several folders separated by colons; the first is ours.
-    value = os.environ.get(env_name, "").split(":")[0].strip()
-    return Path(value) if value else None
-
-
-def default_db_path() -> str:
-    """`$STATE_DIRECTORY/calls.db`, else `/var/lib/callerid/calls.db` if that folder exists, else per user.
-
-    /var/lib/callerid is chosen whenever the installer created it, even if this user cannot write
-    there: `callerid log` then reads the appliance's log (and `list add` says it lacks permission),
-    instead of silently using an empty private file the appliance never sees.
-    """
-    state = _first_dir("STATE_DIRECTORY")
-    if state is not None:
-        return str(state / "calls.db")
-    system = Path("/var/lib/callerid")
-    if system.is_dir():
-        return str(system / "calls.db")
-    data_home = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
-    return str(Path(data_home) / "callerid" / "calls.db")
-
-
-def default_cache_dir() -> str:
-    """Where pre-rendered warnings go: `$CACHE_DIRECTORY/speech`, /var/cache/callerid/speech, or per user."""
-    cache = _first_dir("CACHE_DIRECTORY")
-    if cache is not None:
-        return str(cache / "speech")
-    system = Path("/var/cache/callerid")
-    if system.is_dir() and os.access(system, os.W_OK):
-        return str(system / "speech")
-    cache_home = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return str(Path(cache_home) / "callerid" / "speech")
-
-
 # --------------------------------------------------------------------------- the records
 
 
@@ -132,6 +96,10 @@ class PolicyConfig:
     actions: Mapping[str, frozenset[str]] = field(
         default_factory=lambda: MappingProxyType(dict(DEFAULT_ACTIONS))
     )
+
+    #: The region whose defaults `actions` was merged over (None: the region-neutral defaults,
+    #: which `Config` replaces with its own region's, e.g. `record` in Japan).
+    region: str | None = field(default=None, compare=False)
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, PolicyConfig) and dict(self.actions) == dict(other.actions)
@@ -185,6 +153,7 @@ class Config:
     health: HealthConfig = field(default_factory=HealthConfig)
     oled: OledConfig = field(default_factory=OledConfig)
     fleet: FleetConfig = field(default_factory=FleetConfig)
+    recording: RecordingConfig = field(default_factory=RecordingConfig)
     #: The file this came from (None: built-in defaults); not part of equality.
     source: str | None = field(default=None, compare=False)
 
@@ -192,6 +161,9 @@ class Config:
         if self.modem.country_code is None and self.region in T35_COUNTRY_CODES:
             derived = replace(self.modem, country_code=T35_COUNTRY_CODES[self.region])
             object.__setattr__(self, "modem", derived)
+        if self.policy.region is None and dict(self.policy.actions) == dict(DEFAULT_ACTIONS):
+            regional = PolicyConfig(actions=MappingProxyType(defaults_for(self.region)), region=self.region)
+            object.__setattr__(self, "policy", regional)
 
     def with_db(self, db: str | Path | None) -> Config:
         """This config with the store path replaced (what `--db PATH` does); None leaves it."""
@@ -318,7 +290,16 @@ _SECTIONS: dict[str, tuple[type, dict[str, Any]]] = {
         },
     ),
     **OUTPUT_SECTIONS,
+    "recording": (RecordingConfig, {  # docs/recording.md
+        "enabled": _boolean, "language": _choice(*LANGUAGES), "folder": _path(),
+        "time_limit_minutes": _number(1, 240), "retention_days": _number(1, 3650),
+        "max_total_mb": _number(1, 1_000_000), "min_free_mb": _number(0, 1_000_000),
+        "listen_seconds": _number(0.5, 10), "quiet_seconds": _number(2, 120),
+        "announcement_dbfs": _number(-40, -6),
+    }),
 }
+#: Keys whose check resolves a path against the config file's folder.
+_PATH_KEYS = ("db", "extra_csv", "cache_dir", "folder")
 _TOP_LEVEL: dict[str, Check] = {"region": _region, "language": _choice(*LANGUAGES)}
 _ALL_TOP = (*_TOP_LEVEL, *_SECTIONS, "policy", "fleet")
 
@@ -359,7 +340,7 @@ def _build(data: Mapping[str, Any], source: str, base: Path | None) -> Config:
                 raise _unknown(source, dotted, checks)
             check = checks[key]
             try:
-                values[key] = check(value, base) if key in ("db", "extra_csv", "cache_dir") else check(value)
+                values[key] = check(value, base) if key in _PATH_KEYS else check(value)
             except _Invalid as exc:
                 raise fail(dotted, str(exc)) from None
         household_language = ("speech", "oled", _section_of(NotifyConfig))
@@ -367,7 +348,7 @@ def _build(data: Mapping[str, Any], source: str, base: Path | None) -> Config:
             values["language"] = top["language"]  # speak the household's language unless told otherwise
         sections[name] = cls(**values)
     _check_pins(sections[_section_of(PanelConfig)], fail)
-    sections["policy"] = _policy(data.get("policy", {}), source, fail)
+    sections["policy"] = _policy(data.get("policy", {}), source, fail, top.get("region", "JP"))
     sections["fleet"] = fleet_config(data.get("fleet", {}), base, fail)
     return Config(**top, **sections, source=source)
 
@@ -383,18 +364,18 @@ def _check_pins(panel: PanelConfig, fail: Callable[[str, str], ConfigError]) -> 
         seen[pin] = item.name
 
 
-def _policy(table: Any, source: str, fail: Callable[[str, str], ConfigError]) -> PolicyConfig:
+def _policy(table: Any, source: str, fail: Callable[[str, str], ConfigError], region: str) -> PolicyConfig:
     if not isinstance(table, dict):
         raise fail("policy", f"must be a table ([policy]), not {_show(table)}")
     for code in table:
         if code not in VERDICT_CODES:
             raise _unknown(source, f"policy.{code}", VERDICT_CODES)
     try:
-        actions = validate_actions(table)
+        actions = validate_actions(table, region)
     except PolicyError as exc:
         code = str(exc).split(":", 1)[0]
         raise ConfigError(f"{source}: policy.{exc}", key=f"policy.{code}", path=source) from None
-    return PolicyConfig(actions=MappingProxyType(actions))
+    return PolicyConfig(actions=MappingProxyType(actions), region=region)
 
 
 def parse_config(text: str, source: str = "<config>", base: Path | None = None) -> Config:
@@ -459,6 +440,7 @@ __all__ = [
     "OledConfig",
     "FleetConfig",
     "ModemConfig",
+    "RecordingConfig",
     "PanelConfig",
     "PoliceConfig",
     "PolicyConfig",

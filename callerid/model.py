@@ -54,6 +54,7 @@ class Action(StrEnum):
     BLOCK = "block"
     WARN_CALLER = "warn-caller"
     NOTIFY = "notify"
+    RECORD = "record"  # join the call once the household answers, announce, record (docs/recording.md)
 
 
 class ListKind(StrEnum):

@@ -37,6 +37,21 @@ _DEFAULTS: dict[VerdictCode, frozenset[Action]] = {
 #: The safe defaults, one entry per verdict code (read-only).
 DEFAULT_ACTIONS: Mapping[VerdictCode, frozenset[Action]] = MappingProxyType(_DEFAULTS)
 
+#: Where the household expects calls to be joined and recorded by default: in Japan every
+#: municipal call-warning recorder does it, and the announcement drives fraud callers away.
+RECORDING_REGIONS = frozenset({"JP"})
+#: The verdicts recorded by default in those regions (docs/recording.md).
+RECORDED_BY_DEFAULT = frozenset({VerdictCode.POLICE_NUMBER, VerdictCode.INTERNATIONAL, VerdictCode.WITHHELD})
+
+
+def defaults_for(region: str | None) -> dict[VerdictCode, frozenset[Action]]:
+    """The safe defaults for a region: `record` is added in Japan, nowhere else."""
+    merged = dict(_DEFAULTS)
+    if region is not None and region.upper() in RECORDING_REGIONS:
+        for code in RECORDED_BY_DEFAULT:
+            merged[code] = merged[code] | {Action.RECORD}
+    return merged
+
 #: What to do for a verdict code this version does not know, from the engine's own advice.
 _FALLBACK_BY_ADVICE: Mapping[Advice, frozenset[Action]] = MappingProxyType(
     {
@@ -59,13 +74,15 @@ def _suggest(word: str, choices: Iterable[str]) -> str:
     return f" (did you mean {close[0]!r}?)" if close else ""
 
 
-def validate_actions(actions: Mapping[str, Any]) -> dict[VerdictCode, frozenset[Action]]:
-    """Check a verdict -> actions mapping and merge it over the defaults.
+def validate_actions(
+    actions: Mapping[str, Any], region: str | None = None
+) -> dict[VerdictCode, frozenset[Action]]:
+    """Check a verdict -> actions mapping and merge it over the defaults (for `region`).
 
     Values may be any iterable of action names (a TOML list). Raises PolicyError with one line that
     names the verdict and the bad value.
     """
-    merged = dict(_DEFAULTS)
+    merged = defaults_for(region)
     for code, names in actions.items():
         if code not in VERDICT_CODES:
             raise PolicyError(
@@ -91,8 +108,8 @@ def validate_actions(actions: Mapping[str, Any]) -> dict[VerdictCode, frozenset[
 class Policy:
     """Verdict -> the set of actions to run. Built once at start-up; `actions_for` never raises."""
 
-    def __init__(self, actions: Mapping[str, Iterable[str]] | None = None) -> None:
-        merged = validate_actions(actions or {})
+    def __init__(self, actions: Mapping[str, Iterable[str]] | None = None, region: str | None = None) -> None:
+        merged = validate_actions(actions or {}, region)
         self.actions: Mapping[VerdictCode, frozenset[Action]] = MappingProxyType(merged)
 
     @classmethod
@@ -114,4 +131,7 @@ class Policy:
         return f"Policy({{{body}}})"
 
 
-__all__ = ["ACTION_NAMES", "DEFAULT_ACTIONS", "Policy", "PolicyError", "validate_actions"]
+__all__ = [
+    "ACTION_NAMES", "DEFAULT_ACTIONS", "RECORDED_BY_DEFAULT", "RECORDING_REGIONS", "Policy", "PolicyError",
+    "defaults_for", "validate_actions",
+]

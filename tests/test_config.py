@@ -61,7 +61,26 @@ def test_defaults_match_the_agreed_interface(tmp_path: Path) -> None:
     )  # fmt: skip
     web = cfg.web
     assert (web.host, web.port, web.api_token, web.language) == ("0.0.0.0", 8080, None, "auto")
-    assert cfg.policy.actions["police-number"] == {"warn-household", "panel"}
+    # Issue 18: in Japan (the default region) police, international and withheld calls are recorded.
+    assert cfg.policy.actions["police-number"] == {"warn-household", "panel", "record"}
+
+
+def test_record_is_on_by_default_only_in_japan_and_a_household_can_turn_it_off() -> None:
+    japan = parse_config('region = "JP"')
+    assert {c for c, acts in japan.policy.actions.items() if "record" in acts} == {
+        "police-number", "international", "withheld"}
+    us = parse_config('region = "US"')
+    assert not any("record" in acts for acts in us.policy.actions.values())
+    assert not any("record" in acts for acts in parse_config('region = "GB"').policy.actions.values())
+    quiet = parse_config('region = "JP"\n[policy]\nwithheld = ["panel"]\n')
+    assert quiet.policy.actions["withheld"] == {"panel"}
+    assert "record" in quiet.policy.actions["international"]
+    opted_in = parse_config('region = "US"\n[policy]\nwithheld = ["panel", "record"]\n')
+    assert "record" in opted_in.policy.actions["withheld"]
+    assert Config(region="US").policy.actions == us.policy.actions  # built in code, same rule
+    cfg = parse_config('[recording]\ntime_limit_minutes = 10\nretention_days = 7\nmax_total_mb = 50\n')
+    assert (cfg.recording.time_limit_minutes, cfg.recording.retention_days, cfg.recording.max_total_mb) == (
+        10, 7, 50)
 
 
 @pytest.mark.parametrize(("region", "code"), [("US", "B5"), ("GB", "B4"), ("de", "42")])

@@ -34,11 +34,15 @@ from callerid.fleet.wiring import attach_fleet
 from callerid.health.watch import HealthWatch, thresholds
 from callerid.model import Action, CallRecord, ModemState
 from callerid.modem.driver import ModemDriver
+from callerid.modem.join import JoinSettings
 from callerid.notify.queue import CallNotifier, queue_health
 from callerid.notify.sender import NotifySender
 from callerid.notify.settings import from_config
 from callerid.outbox import Outbox
 from callerid.policy import Policy
+from callerid.recording.announcement import render_announcement
+from callerid.recording.storage import RecordingStorage, recordings_folder
+from callerid.recording.worker import RecordingWorker
 from callerid.sdnotify import Watchdog
 from callerid.store import Store
 
@@ -58,6 +62,7 @@ class Runtime:
     web: WebServer | None = None
     notify: NotifySender | None = None  # the family notifications' sender thread
     health: HealthWatch | None = None
+    recordings: RecordingWorker | None = None  # when calls are joined and recorded (issue 18)
     closers: list[Callable[[], None]] = field(default_factory=list)
     _thread: threading.Thread | None = field(default=None, repr=False)
 
@@ -185,6 +190,8 @@ def build_runtime(
 
     runtime = Runtime(appliance=appliance, store=store, panel=led_panel, closers=closers, notify=sender,
                       health=health)
+    if config.recording.enabled and any(Action.RECORD in acts for acts in config.policy.actions.values()):
+        _enable_recording(config, appliance, store, runtime)
     if config.web.enabled if web is None else web:
         runtime.web = _optional("website", lambda: _start_web(config, store, password_reset))
         if runtime.web is not None:
@@ -271,6 +278,35 @@ def _render_caller_warning(config: Config, appliance: Appliance) -> None:
             log.warning("cannot render the warning for callers, such calls are only hung up: %s", exc)
 
     threading.Thread(target=render, name="caller-warning", daemon=True).start()
+
+
+def _enable_recording(config: Config, appliance: Appliance, store: Store, runtime: Runtime) -> None:
+    """The recordings' worker, and the announcement rendered in the background (issue 18)."""
+    rec = config.recording
+    storage = RecordingStorage(
+        store, recordings_folder(config, str(store.path)), retention_days=rec.retention_days,
+        max_total_bytes=int(rec.max_total_mb * 2**20), min_free_bytes=int(rec.min_free_mb * 2**20),
+    )
+    worker = RecordingWorker(storage)
+    worker.start()
+    runtime.closers.append(worker.close)
+    runtime.recordings = worker
+    appliance.enable_recording(worker, JoinSettings(
+        listen_seconds=rec.listen_seconds, quiet_seconds=rec.quiet_seconds,
+        time_limit_seconds=rec.time_limit_minutes * 60,
+    ))
+    language = rec.language or config.speech.language
+
+    def render() -> None:
+        try:
+            speech = SpeechAlerts(config.speech)
+            path = render_announcement(lambda text, lang: speech.render(text, lang), language,
+                                       config.speech.cache_dir, level_dbfs=rec.announcement_dbfs)
+            appliance.set_announcement(str(path))
+        except Exception as exc:  # no voice engine: nobody is recorded without being told
+            log.warning("cannot render the recording announcement, calls are not recorded: %s", exc)
+
+    threading.Thread(target=render, name="recording-announcement", daemon=True).start()
 
 
 def _optional(what: str, build: Callable[[], Any]) -> Any:

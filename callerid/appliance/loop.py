@@ -36,6 +36,8 @@ from callerid.screen.lists import FamilyLists
 from callerid.screen.police import PoliceEntry
 
 if TYPE_CHECKING:
+    from callerid.modem.join import JoinResult, JoinSettings
+    from callerid.recording.worker import RecordingWorker
     from callerid.store import Store
 
 log = logging.getLogger("callerid.appliance")
@@ -132,6 +134,10 @@ class Appliance:
         self._driver = driver_factory(self._events.put)
         self.modem_state = ModemState.STARTING
         self.modem_detail = ""
+        # Recording answered calls (issue 18): set by the assembly when the policy asks for it.
+        self._announcement: str | None = None
+        self._join_settings: JoinSettings | None = None
+        self._recordings: RecordingWorker | None = None
 
     # -- assembly (before start) -----------------------------------------------------------------
 
@@ -142,6 +148,24 @@ class Appliance:
     def add_listener(self, listener: CallListener) -> None:
         """Another follower of logged calls."""
         self._listeners.append(listener)
+
+    def enable_recording(self, worker: RecordingWorker, settings: JoinSettings) -> None:
+        """Join and record the calls the policy marks `record` (once the announcement is set)."""
+        self._recordings = worker
+        self._join_settings = settings
+
+    @property
+    def announcement(self) -> str | None:
+        """The rendered recording announcement (None until rendered, or when not recording)."""
+        return self._announcement
+
+    @property
+    def _recording_ready(self) -> bool:
+        return self._announcement is not None and self._recordings is not None
+
+    def set_announcement(self, wav_path: str | None) -> None:
+        """The rendered "this call is recorded" announcement; until it exists no call is joined."""
+        self._announcement = wav_path
 
     # -- lifecycle -------------------------------------------------------------------------------
 
@@ -216,8 +240,11 @@ class Appliance:
             self._end_call()
         elif isinstance(event, ev.ModemStatus):
             self._on_status(event.state, event.detail)
+        elif isinstance(event, _Joined):
+            self._on_joined(event)
         elif event is _BLOCK_LAST:
-            self._block_last()
+            if not self._stop_recording():
+                self._block_last()
         elif event is _ACKNOWLEDGE:
             record = self._household.acknowledge()
             self._tell(lambda sink: sink.acknowledge(record), "acknowledge")
@@ -247,7 +274,8 @@ class Appliance:
         verdict = screen(caller, self._lists, self._screen_config)
         timings.verdict_at = time.monotonic()
         plan = plan_actions(self._policy.actions_for(verdict),
-                            caller_warning_ready=self._caller_warning_wav is not None)
+                            caller_warning_ready=self._caller_warning_wav is not None,
+                            announcement_ready=self._recording_ready)
         started: set[Action] = set()
 
         # Fast actions first: neither waits on the modem, the speaker or the disk.
@@ -270,15 +298,40 @@ class Appliance:
         started |= plan.driver_actions
         record = replace(record, actions=tuple(sorted(started)))
         record = self._commit(record, plan.requested)
+        if plan.record:
+            self._arm_recording(record)
         call.screened(record)
         if self._hooks.on_call is not None:
             self._hooks.on_call(record, timings)
+
+    def _arm_recording(self, record: CallRecord) -> None:
+        """Ask the driver to join this call if the household answers; the result comes back as an event."""
+        join = getattr(self._driver, "join_if_answered", None)
+        if join is None or record.id is None or self._announcement is None or self._join_settings is None:
+            return  # a driver without voice joining, or a call the disk has not logged yet
+        call_id = record.id
+        join(self._announcement, self._join_settings,
+             lambda result: self._events.put(_Joined(call_id, result)))
+
+    def _on_joined(self, joined: _Joined) -> None:
+        result = joined.result
+        log.info("call %s: joined after pickup: %s (%s)", joined.call_id, result.outcome, result.ended_by)
+        if result.outcome == "recorded" and self._recordings is not None:
+            self._recordings.submit(joined.call_id, result)  # encoded and saved on its own thread
 
     def _end_call(self) -> None:
         call, self._call = self._call, None
         if call is not None and call.record is not None:
             record = call.record
             self._tell(lambda sink: sink.ended(record), "ended")
+
+    def _stop_recording(self) -> bool:
+        """A held button during a recording ends the recording (and blocks nobody)."""
+        stop = getattr(self._driver, "stop_recording", None)
+        if stop is not None and stop():
+            log.info("recording stopped from the panel button")
+            return True
+        return False
 
     def _block_last(self) -> None:
         record = self._household.to_block()
@@ -378,6 +431,14 @@ class Appliance:
             except Exception:
                 log.exception("could not reload the family's lists; keeping the old ones")
             self._lists_loaded_at = now
+
+
+@dataclass(frozen=True)
+class _Joined:
+    """The driver finished joining a call (from its thread, through the event queue)."""
+
+    call_id: int
+    result: JoinResult
 
 
 _BLOCK_LAST = object()

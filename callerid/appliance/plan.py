@@ -24,6 +24,7 @@ class Plan:
     hang_up: bool  # drop the call at once, before anything else
     warn_caller: bool  # after logging: answer, play the caller warning, hang up
     household: frozenset[Action]  # asked of the alert sinks
+    record: bool = False  # after logging: join the call if the household answers (issue 18)
 
     @property
     def driver_actions(self) -> frozenset[Action]:
@@ -38,16 +39,22 @@ class Plan:
         return Action.WARN_CALLER in self.requested and not self.warn_caller
 
 
-def plan_actions(requested: frozenset[Action], *, caller_warning_ready: bool) -> Plan:
+def plan_actions(
+    requested: frozenset[Action], *, caller_warning_ready: bool, announcement_ready: bool = False
+) -> Plan:
     """The plan for the actions a policy asked for. A call that will hear the caller warning is
     answered by that playback instead of a bare hang-up; without a rendered warning it is only
-    hung up (when the policy blocks it) or left to ring."""
+    hung up (when the policy blocks it) or left to ring. A call that is hung up or answered by the
+    appliance is never joined for recording; without a rendered announcement it is not either
+    (nobody is recorded without being told)."""
     warn_caller = Action.WARN_CALLER in requested and caller_warning_ready
     return Plan(
         requested=frozenset(requested),
         hang_up=Action.BLOCK in requested and not warn_caller,
         warn_caller=warn_caller,
         household=frozenset(requested) & HOUSEHOLD_ACTIONS,
+        record=(Action.RECORD in requested and announcement_ready and Action.BLOCK not in requested
+                and not warn_caller),
     )
 
 

@@ -125,6 +125,10 @@ def run(args: argparse.Namespace) -> int:
                 done.clear()
                 modem.play_call(SimCall(caller=caller, rings=3, ring_period=RING_PERIOD, mode=mode)).wait(60)
                 done.wait(timeout=5)
+                # A call marked "record" that rang out is joined briefly (docs/recording.md): the line
+                # is busy until the modem is back on-hook, so the next call waits for that.
+                time.sleep(RING_GAP_SECONDS / args.speed)
+                modem.wait_for(lambda m: all(h.onhook_at is not None for h in m.hangups), 10)
             _show_log(runtime, db)
             _linger(args, runtime)
         except KeyboardInterrupt:

@@ -28,6 +28,7 @@ from callerid.model import CallerID, ModemState
 from callerid.modem.audio import wav_to_u8
 from callerid.modem.discovery import find_ports, usb_info
 from callerid.modem.events import CallEnded, CallerIDReceived, ModemEvent, ModemInfo, ModemStatus, Ring
+from callerid.modem.join import JoinResult, JoinSettings, PickupWatch, join_wav
 from callerid.modem.link import LinkLost, ModemLink, Stopping
 from callerid.modem.number_display import CAPTURE_SECONDS, CAR_MAX_INTERVAL, CarDetector, decode_capture
 from callerid.modem.number_display import capture as capture_number_display
@@ -115,6 +116,11 @@ class ModemDriver:
         self._car = CarDetector(car_max_interval)
         self._nd_seconds = number_display_seconds
         self._nd_tried = False
+        self._pickup = PickupWatch(ring_gap_seconds)  # joining answered calls, armed per call
+        self._join_settings = JoinSettings()
+        self._on_joined: Callable[[JoinResult], None] | None = None
+        self._stop_join = threading.Event()
+        self._joining = False
 
     # ---- public API (any thread) ----------------------------------------------------------
     def start(self) -> None:
@@ -144,6 +150,23 @@ class ModemDriver:
     def play_to_caller(self, wav_path: str | Path) -> None:
         """Answer and play a WAV to the caller in voice mode, then hang up. Returns at once."""
         self._queue("play", str(wav_path))
+
+    def join_if_answered(
+        self, announcement_wav: str | Path, settings: JoinSettings, on_done: Callable[[JoinResult], None]
+    ) -> None:
+        """When the ringing call stops early (answered), join, announce, record (callerid.modem.join);
+        `on_done` gets the result on the driver's thread and must not block. Returns at once."""
+        self._join_settings = settings
+        self._on_joined = on_done
+        self._queue("arm_join", str(announcement_wav))
+
+    def stop_recording(self) -> bool:
+        """The household held the panel button: end a recording now (any thread). False when no
+        call is joined (the button then does what it does otherwise)."""
+        if not self._joining:
+            return False
+        self._stop_join.set()
+        return True
 
     def identify(self, timeout: float = 5.0) -> ModemInfo:
         """What the modem is and which commands it took: from the running driver, or by probing."""
@@ -181,6 +204,7 @@ class ModemDriver:
             self._end_call(now)  # the gap passed while this line was on its way: that call is over
         if is_ring:
             self._last_activity = now
+            self._pickup.ring(now)
         self._emit_records(self._guard(self._stream.feed_line, line, now), now)
         if is_ring:
             self._emit(Ring(now))
@@ -195,12 +219,17 @@ class ModemDriver:
             times.append(deadline)
         if self._last_activity is not None:
             times.append(self._last_activity + self._ring_gap)
+            if (pickup := self._pickup.deadline()) is not None:
+                times.append(pickup)
         return min(times) if times else None
 
     def run_timers(self, now: float) -> None:
         deadline = self._guard(self._stream.deadline)
         if deadline is not None and now >= deadline:
             self._emit_records(self._guard(self._stream.poll, now), now)
+        if self._last_activity is not None and (announcement := self._pickup.take(now)) is not None:
+            self._queue("join", announcement)  # the rings stopped early: join before the gap ends it
+            return
         if self._last_activity is not None and now >= self._last_activity + self._ring_gap:
             self._end_call(now)
 
@@ -311,6 +340,10 @@ class ModemDriver:
                 self._do_play(link, arg)
             elif kind == "number_display":
                 self._do_number_display(link)
+            elif kind == "arm_join" and arg is not None and self._last_activity is not None:
+                self._pickup.arm(arg)
+            elif kind == "join" and arg is not None:
+                self._do_join(link, arg)
 
     def _do_hang_up(self, link: ModemLink) -> None:
         self._offhook = True
@@ -351,6 +384,25 @@ class ModemDriver:
                 leave_voice(link, self._profile, caller_id, self._command_timeout)  # on-hook first
             finally:
                 self._offhook = False
+        self._end_call(self._clock())
+
+    def _do_join(self, link: ModemLink, announcement_wav: str) -> None:
+        """Join the answered call (callerid.modem.join); the call ends when the join does."""
+        self._last_activity = None  # the call is ours until the join ends: no ring-gap timer meanwhile
+        self._stop_join.clear()
+        self._offhook = self._joining = True
+        try:
+            result = join_wav(link, self._profile, announcement_wav, self._join_settings,
+                              caller_id_command=self._info.caller_id_command if self._info else None,
+                              timeout=self._command_timeout, clock=self._clock, stop=self._stop_join)
+        finally:
+            self._offhook = self._joining = False  # join_wav went back on-hook whatever happened
+        try:
+            if self._on_joined is not None:
+                self._on_joined(result)
+        except Exception:
+            log.exception("join result handler failed")
+        self._last_activity = self._clock()
         self._end_call(self._clock())
 
     def _number_display_on(self) -> bool:
@@ -425,6 +477,7 @@ class ModemDriver:
 
     def _end_call(self, now: float) -> None:
         self._nd_tried = False
+        self._pickup.reset()
         self._car.reset()
         if self._last_activity is not None:
             self._last_activity = None

@@ -49,6 +49,9 @@ class ModemProfile:
     sample_rate: int = 8000
     offhook_commands: tuple[str, ...] = ("H1",)
     onhook_commands: tuple[str, ...] = ("H0",)
+    #: +VLS value that joins a call the household answered, in parallel with their handset
+    #: (callerid.modem.join; docs/recording.md says which manuals were checked).
+    join_line: str = "+VLS=1"
     quirks: tuple[str, ...] = ()
 
     def caller_id_order(self) -> tuple[str, ...]:
@@ -94,6 +97,9 @@ CONEXANT = ModemProfile(
     ati_examples=_frozen({"I": ("56000",), "I3": ("CX93001-EIS_V0.2013-V92",)}),
     caller_id_commands=("+VCID",),
     voice_format="+VSM=1,8000,0,0",
+    # Conexant's voice reference: +VLS=3 "LT" is off-hook with the local phone still connected to
+    # the line; +VLS=1 "T" would cut a phone plugged into the modem's PHONE jack off the call.
+    join_line="+VLS=3",
     quirks=(
         "set the country (+GCI) before enabling caller ID; some units report only RING outside"
         " North America",

@@ -33,6 +33,7 @@ from pathlib import Path
 
 from callerid.modem import dle
 from callerid.modem.profiles import ModemProfile, get_profile
+from callerid.modem.sim_answer import AnsweredCall
 from callerid.modem.sim_line import (
     CallScript,
     SimAudio,
@@ -49,7 +50,7 @@ _RESULTS_V0 = {"OK": "0", "CONNECT": "1", "RING": "2", "NO CARRIER": "3", "ERROR
 _OUT_LIMIT = 1 << 20  # bytes kept for a reader that went away; a real modem would drop them too
 
 
-class SimulatedModem(CallScript, VoiceAudio):
+class SimulatedModem(CallScript, VoiceAudio, AnsweredCall):
     """See the module docstring. Use as a context manager, or start()/stop()."""
 
     def __init__(
@@ -364,8 +365,8 @@ class SimulatedModem(CallScript, VoiceAudio):
             self._vsm_ok = value.split(",", 1)[0] == profile.voice_compression
             return (), "OK" if self._vsm_ok else "ERROR"
         if name == "+VLS":
-            if value == "1":
-                self._seize_line("+VLS=1")
+            if value in ("1", "3"):  # 1: off-hook on the line; 3: the same with the local phone kept on it
+                self._seize_line(f"+VLS={value}")
             elif value == "0":
                 self._hang_up_line()
             else:
@@ -375,12 +376,14 @@ class SimulatedModem(CallScript, VoiceAudio):
             if self._offhook is None:
                 return (), "ERROR"
             if body == "+VTX":
+                self._on_vtx_start()
                 self._state = "vtx"
                 self._unshield = dle.Unshielder()
                 with self._cond:
                     self._audio.append(SimAudio(started_at=time.monotonic()))
             else:
                 self._state = "vrx"
+                self._on_vrx_start()
             return (), "CONNECT"
         return (), "ERROR"
 

@@ -44,6 +44,10 @@ class SimCall:
     nd_ring_delay: float = 0.5  # ntt-audio: normal ringing starts this long after reception complete
     nd_level_dbfs: float = -14.0
     nd_snr_db: float | None = None
+    # After the household picks up (callerid.modem.sim_answer): None rings out unanswered.
+    pickup_after: int | None = None  # the household lifts the handset after this many rings
+    after_pickup: str = "talks"  # "talks", "hangs-up-on-announcement" or "fax"
+    talk_seconds: float = 5.0  # "talks": seconds of speech after the announcement, then hangs up
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +88,10 @@ class SimCallHandle:
         self.phase = "ringing"  # ntt-audio: "car" -> "number-display" -> "ringing"
         self.primary_response_at: float | None = None
         self.rings_at: list[float] = []  # every RING sent for this call (CAR ones included)
+        self.picked_up_at: float | None = None  # the household lifted the handset
+        self.caller_gone_at: float | None = None  # the caller hung up after the pickup
+        self.announced = False  # the modem played audio (+VTX) while the call was connected
+        self.talk_samples_sent = 0  # speech samples streamed after the announcement
 
     def wait(self, timeout: float | None = None) -> bool:
         return self.done.wait(timeout)
@@ -104,8 +112,15 @@ class CallScript:
             self._at(start + call.car_seconds * self.time_scale, lambda h=handle: self._car_over(h))
             return
         period = call.ring_period * self.time_scale
-        for i in range(call.rings):
+        rings = call.rings if call.pickup_after is None else min(call.rings, call.pickup_after)
+        for i in range(rings):
             self._at(start + i * period, lambda h=handle: self._ring(h))
+        if call.pickup_after is not None:  # the handset is lifted a second after the last ring
+            self._at(start + (rings - 1) * period + self.time_scale, lambda h=handle: self._pick_up(h))
+            if call.rings:
+                delay = call.ring_period / 2 if call.cid_delay is None else call.cid_delay
+                self._at(start + delay * self.time_scale, lambda h=handle: self._send_caller_id(h))
+            return
         if call.rings:
             delay = call.ring_period / 2 if call.cid_delay is None else call.cid_delay
             self._at(start + delay * self.time_scale, lambda h=handle: self._send_caller_id(h))
@@ -171,6 +186,7 @@ class CallScript:
     def _finish_call(self, handle: SimCallHandle) -> None:
         if self._call is handle:
             self._call = None
+            self._last_finished = handle  # a line seized now hears dial tone (sim_answer)
         handle.done.set()
 
 
@@ -212,6 +228,10 @@ class VoiceAudio:
         count = max(1, round(self.profile.sample_rate * interval / self.time_scale))
         chunk = bytes(self._rx_source[:count])
         del self._rx_source[:count]
+        if not chunk:
+            self._send(self._line_audio(count))  # callerid.modem.sim_answer: who is on the line
+            self._at(time.monotonic() + interval, self._rx_tick)
+            return
         chunk += bytes([_SILENCE]) * (count - len(chunk))
         self._send(dle.shield(chunk))
         self._at(time.monotonic() + interval, self._rx_tick)

@@ -5,7 +5,7 @@
 - `schema`: the layout and its migrations.
 - `rows`: records <-> rows.
 - `queries`: the call filters as SQL.
-- `calls`, `lists`, `police`, `settings`: one table each; `Store` is all four.
+- `calls`, `lists`, `police`, `settings`, `recordings`: one table each; `Store` is all five.
 """
 
 from __future__ import annotations
@@ -15,11 +15,12 @@ from callerid.store.database import BUSY_TIMEOUT_MS, StoreError
 from callerid.store.lists import LIST_KINDS, ListTables
 from callerid.store.police import HOUSEHOLD_KINDS, PoliceNumbers
 from callerid.store.queries import OUTCOMES
+from callerid.store.recordings import Recording, RecordingRows
 from callerid.store.schema import MIGRATIONS, SCHEMA_VERSION
 from callerid.store.settings import Settings
 
 
-class Store(CallLog, ListTables, PoliceNumbers, Settings):
+class Store(CallLog, ListTables, PoliceNumbers, Settings, RecordingRows):
     """The call log, the allow/block lists and a few settings, in one SQLite file.
 
     Safe to share between threads (each thread gets its own connection) and between processes
@@ -40,6 +41,7 @@ __all__ = [
     "CallCounts",
     "CallerCount",
     "DayCounts",
+    "Recording",
     "Store",
     "StoreError",
 ]

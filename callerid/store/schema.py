@@ -112,12 +112,34 @@ def _migrate_3(conn: sqlite3.Connection) -> None:
         conn.execute(statement)
 
 
+def _migrate_4(conn: sqlite3.Connection) -> None:
+    """Issue 18: a call's recording (docs/recording.md). The audio is a FLAC file beside the
+    database; this row links it to its call. Deleting the call deletes the row (ON DELETE CASCADE)
+    and callerid.recording.storage deletes files whose row is gone."""
+    conn.execute(
+        """CREATE TABLE recordings (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            call_id INTEGER NOT NULL REFERENCES calls (id) ON DELETE CASCADE,
+            file TEXT NOT NULL UNIQUE,
+            seconds REAL NOT NULL,
+            bytes INTEGER NOT NULL,
+            created_at TEXT NOT NULL,
+            ended_by TEXT NOT NULL DEFAULT ''
+        )"""
+    )
+    conn.execute("CREATE INDEX recordings_call ON recordings (call_id)")
+
+
 #: Applied in order; migration i takes a file from version i to version i + 1.
-MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_migrate_1, _migrate_2, _migrate_3)
+MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (
+    _migrate_1, _migrate_2, _migrate_3, _migrate_4,
+)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 #: shared_lists belongs to callerid/fleet/listdb.py, which creates it beside ours.
-OUR_TABLES = {"calls", "lists", "settings", "sqlite_sequence", "police_numbers", "outbox", "shared_lists"}
+OUR_TABLES = {
+    "calls", "lists", "settings", "sqlite_sequence", "police_numbers", "outbox", "shared_lists", "recordings",
+}
 
 
 __all__ = ["MIGRATIONS", "OUR_TABLES", "SCHEMA_VERSION"]

@@ -23,7 +23,17 @@ from flask.globals import request_ctx
 from markupsafe import escape
 from werkzeug.exceptions import HTTPException
 
-from callerid.web import api, auth, credentials, notify_settings, pages, recovery, security, settings
+from callerid.web import (
+    api,
+    auth,
+    credentials,
+    notify_settings,
+    pages,
+    recordings,
+    recovery,
+    security,
+    settings,
+)
 from callerid.web.i18n import translate
 from callerid.web.ratelimit import LoginLimiter, RateLimiter
 from callerid.web.ratelimit import token_limiter as _token_limiter
@@ -101,6 +111,7 @@ def create_app(
     app.register_blueprint(settings.bp)
     app.register_blueprint(api.bp)
     notify_settings.install(app)
+    app.register_blueprint(recordings.bp)
     app.add_url_rule("/favicon.ico", "favicon", _favicon)
     security.install(app)
     _install_error_pages(app)

@@ -23,9 +23,10 @@ PUBLIC_ENDPOINTS = frozenset({"auth.login", "auth.setup", "auth.language", "stat
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 SESSION_SECONDS = 30 * 24 * 3600  # a family member's phone stays logged in for a month
 
-#: No script at all, styles only from our own stylesheet, nothing may frame us, forms post only here.
+#: No script at all, styles only from our own stylesheet, nothing may frame us, forms post only here;
+#: audio only from here (a call's recording on its page).
 CONTENT_SECURITY_POLICY = (
-    "default-src 'none'; script-src 'none'; style-src 'self'; img-src 'self'; "
+    "default-src 'none'; script-src 'none'; style-src 'self'; img-src 'self'; media-src 'self'; "
     "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 )
 SECURITY_HEADERS = {

@@ -169,6 +169,7 @@ class Appliance:
                 self._dispatch(event)
             except Exception:  # one bad event must never stop the appliance
                 log.exception("could not process %r", event)
+        self._log_unscreened_call()  # stopping while a call rings without caller ID: keep it
 
     def stop(self) -> None:
         """Ask `run()` to return; then stop the driver and the sinks."""
@@ -213,6 +214,7 @@ class Appliance:
         elif isinstance(event, ev.Ring):
             self._on_ring(event.at)
         elif isinstance(event, ev.CallEnded):
+            self._log_unscreened_call()
             self._end_call()
         elif isinstance(event, ev.ModemStatus):
             self._on_status(event.state, event.detail)
@@ -270,6 +272,23 @@ class Appliance:
         started |= plan.driver_actions
         record = replace(record, actions=tuple(sorted(started)))
         record = self._commit(record, plan.requested)
+        call.screened(record)
+        if self._hooks.on_call is not None:
+            self._hooks.on_call(record, timings)
+
+    def _log_unscreened_call(self) -> None:
+        """A call that rang but never got a caller ID (lost at a replug, or fewer rings than
+        RINGS_WITHOUT_CALLER_ID): it is over, so it is logged now without one."""
+        call = self._call
+        if call is None or call.record is not None or call.rings == 0:
+            return
+        caller = CallerID(format="text")
+        timings = Timings(caller_id_at=time.monotonic())
+        verdict = screen(caller, self._lists, self._screen_config)
+        timings.verdict_at = time.monotonic()
+        # Nothing is started for a call that is already over (a hang-up now would seize an idle line).
+        record = CallRecord(received_at=_now_iso(), caller=caller, verdict=verdict, key=uuid.uuid4().hex)
+        record = self._commit(record, frozenset(self._policy.actions_for(verdict)))
         call.screened(record)
         if self._hooks.on_call is not None:
             self._hooks.on_call(record, timings)

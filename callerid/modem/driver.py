@@ -69,6 +69,7 @@ class ModemDriver:
         hangup_hold_seconds: float = 1.0,
         backoff_initial: float = 0.25,
         backoff_max: float = 5.0,
+        appear_poll_seconds: float = 0.1,
         clock: Callable[[], float] = time.monotonic,
         stream_factory: Callable[[], Any] | None = None,
         discovery_root: str = "/",
@@ -93,6 +94,7 @@ class ModemDriver:
         self._hangup_hold = hangup_hold_seconds
         self._backoff_initial = backoff_initial
         self._backoff_max = backoff_max
+        self._appear_poll = appear_poll_seconds
         self._clock = clock
         self._root = discovery_root
         if stream_factory is None:
@@ -227,8 +229,10 @@ class ModemDriver:
                         failing = True
                         self._status(ModemState.LOST, str(exc))
                     log.info("modem: %s; retrying in %.2f s", exc, backoff)
-                    self._idle_wait(backoff)
-                    backoff = min(backoff * 2, self._backoff_max)
+                    if self._idle_wait(backoff, watch_port=self._port_missing()):
+                        backoff = self._backoff_initial  # plugged back in: open it now
+                    else:
+                        backoff = min(backoff * 2, self._backoff_max)
                 except Stopping:
                     raise
                 except Exception as exc:  # a bug must not end caller-ID reception: reopen and go on
@@ -381,12 +385,20 @@ class ModemDriver:
                         len(samples) / self._profile.sample_rate)
         self._emit_records(records, self._clock())
 
-    def _idle_wait(self, seconds: float) -> None:
-        """Wait without a port (backoff), still running the stream's quiet timer."""
+    def _idle_wait(self, seconds: float, *, watch_port: bool = False) -> bool:
+        """Wait without a port (backoff), still running the stream's quiet timer.
+
+        With `watch_port` (the device is missing: unplugged) it also looks for the port every
+        `appear_poll_seconds` and returns True as soon as it is back, so a call that starts as the
+        modem is plugged in does not ring through the rest of a long back-off and lose its caller
+        ID. The look is one stat, and only while a device known to be missing is awaited.
+        """
         deadline = self._clock() + seconds
         while (remaining := deadline - self._clock()) > 0:
             timer = self.next_timer()
             timeout = remaining if timer is None else min(remaining, max(0.0, timer - self._clock()))
+            if watch_port:
+                timeout = min(timeout, self._appear_poll)
             ready, _, _ = select.select([self._wake_r], [], [], timeout)
             if ready:
                 with contextlib.suppress(OSError):
@@ -394,6 +406,15 @@ class ModemDriver:
                 if self._stop.is_set():
                     raise Stopping
             self.run_timers(self._clock())
+            if watch_port and not self._port_missing():
+                return True
+        return False
+
+    def _port_missing(self) -> bool:
+        """No device at the configured path (or none found for "auto"): unplugged, not broken."""
+        if self.port == "auto":
+            return not find_ports(self._root)
+        return not os.path.exists(self.port)
 
     def _drop_link(self) -> None:
         self._ready.clear()

@@ -92,5 +92,6 @@ def test_calls_at_replug_are_all_logged_with_their_number(tmp_path: Path) -> Non
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(900)
 def test_fifty_replugs_log_fifty_calls(tmp_path: Path) -> None:
     _check(tmp_path, 50)

@@ -42,6 +42,8 @@ log = logging.getLogger("callerid.appliance")
 
 #: Calls kept in memory while the disk refuses writes (beyond this the oldest are dropped).
 MAX_UNSAVED = 1000
+#: Calls whose hang-up the driver has not reported on yet (beyond this the oldest are forgotten).
+MAX_AWAITING_HANG_UP = 64
 #: How often the idle loop reloads the family's lists (the website may change them).
 LIST_REFRESH_SECONDS = 10.0
 
@@ -51,8 +53,8 @@ class Driver(Protocol):
 
     def start(self) -> None: ...
     def stop(self) -> None: ...
-    def hang_up(self) -> None: ...
-    def play_to_caller(self, wav_path: str) -> None: ...
+    def hang_up(self, ref: str | None = None) -> None: ...
+    def play_to_caller(self, wav_path: str, ref: str | None = None) -> None: ...
 
 
 class CallListener(Protocol):
@@ -126,6 +128,7 @@ class Appliance:
         self._call: Call | None = None
         self._household = Household()
         self._unsaved: list[_Unsaved] = []  # calls the disk refused, oldest first
+        self._awaiting_hang_up: dict[str, CallRecord] = {}  # key -> record, until the driver reports
         self._lists: FamilyLists = FamilyLists.empty(region)
         self._lists_loaded_at = 0.0
         self._refresh_lists(force=True)
@@ -218,6 +221,8 @@ class Appliance:
             self._end_call()
         elif isinstance(event, ev.ModemStatus):
             self._on_status(event.state, event.detail)
+        elif isinstance(event, ev.HangUpResult):
+            self._on_hang_up_result(event.ref, event.done, event.detail)
         elif event is _BLOCK_LAST:
             self._block_last()
         elif event is _ACKNOWLEDGE:
@@ -251,12 +256,13 @@ class Appliance:
         plan = plan_actions(self._policy.actions_for(verdict),
                             caller_warning_ready=self._caller_warning_wav is not None)
         started: set[Action] = set()
+        key = uuid.uuid4().hex
 
         # Fast actions first: neither waits on the modem, the speaker or the disk.
         if plan.hang_up:
-            self._driver.hang_up()
+            self._driver.hang_up(ref=key)
             timings.hangup_at = time.monotonic()
-        record = CallRecord(received_at=_now_iso(), caller=caller, verdict=verdict, key=uuid.uuid4().hex)
+        record = CallRecord(received_at=_now_iso(), caller=caller, verdict=verdict, key=key)
         for sink in self._sinks:
             started.update(_started(sink, record, plan.requested) & plan.household)
         if plan.household:
@@ -266,15 +272,41 @@ class Appliance:
         # Commit before anything slow runs, so a crash from here on loses nothing.
         if plan.warn_caller and self._caller_warning_wav is not None:
             # The driver answers, plays the warning, then hangs up: a blocked call hears it too.
-            self._driver.play_to_caller(self._caller_warning_wav)
+            self._driver.play_to_caller(self._caller_warning_wav, ref=key)
         elif plan.unmet_caller_warning:
             log.warning("no caller warning is rendered yet; the caller was not warned")
         started |= plan.driver_actions
         record = replace(record, actions=tuple(sorted(started)))
         record = self._commit(record, plan.requested)
+        if plan.hang_up or (plan.warn_caller and self._caller_warning_wav is not None):
+            self._awaiting_hang_up[key] = record  # the driver says later whether it reached the line
+            for stale in list(self._awaiting_hang_up)[:-MAX_AWAITING_HANG_UP]:
+                del self._awaiting_hang_up[stale]
         call.screened(record)
         if self._hooks.on_call is not None:
             self._hooks.on_call(record, timings)
+
+    def _on_hang_up_result(self, key: str, done: bool, detail: str) -> None:
+        """The log records what the modem did: a hang-up that never reached the line is no block."""
+        record = self._awaiting_hang_up.pop(key, None)
+        if record is None:
+            return
+        actions = record.actions
+        if not done:
+            log.warning("the hang-up for %s was not done (%s); the log says so",
+                        record.caller.number or "a call without a number", detail)
+            actions = tuple(a for a in actions if a not in (Action.BLOCK, Action.WARN_CALLER))
+        record = replace(record, actions=actions, hang_up_done=done)
+        for waiting in self._unsaved:  # not on disk yet: it will be written with the truth
+            if waiting.record.key == key:
+                waiting.record = replace(waiting.record, actions=actions, hang_up_done=done)
+                return
+        if record.id is not None:
+            logged = record
+            _guard(lambda: self._store.record_hang_up(logged.id, done, list(logged.actions)),
+                   "record_hang_up")
+        if self._call is not None and self._call.record is not None and self._call.record.key == key:
+            self._call.record = record
 
     def _log_unscreened_call(self) -> None:
         """A call that rang but never got a caller ID (lost at a replug, or fewer rings than
@@ -342,6 +374,8 @@ class Appliance:
             del self._unsaved[0]
             log.info("wrote a call that had waited in memory to the log")
             record = self._logged(replace(waiting.record, id=call_id), waiting.requested)
+            if record.key in self._awaiting_hang_up:
+                self._awaiting_hang_up[record.key] = record
             call = self._call
             if call is not None and call.record is not None and call.record.key == record.key:
                 call.record = record

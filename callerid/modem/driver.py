@@ -27,7 +27,15 @@ from callerid.decode.stream import CallerIDStream
 from callerid.model import CallerID, ModemState
 from callerid.modem.audio import wav_to_u8
 from callerid.modem.discovery import find_ports, usb_info
-from callerid.modem.events import CallEnded, CallerIDReceived, ModemEvent, ModemInfo, ModemStatus, Ring
+from callerid.modem.events import (
+    CallEnded,
+    CallerIDReceived,
+    HangUpResult,
+    ModemEvent,
+    ModemInfo,
+    ModemStatus,
+    Ring,
+)
 from callerid.modem.link import LinkLost, ModemLink, Stopping
 from callerid.modem.number_display import CAPTURE_SECONDS, CAR_MAX_INTERVAL, CarDetector, decode_capture
 from callerid.modem.number_display import capture as capture_number_display
@@ -101,7 +109,7 @@ class ModemDriver:
             stream_factory = _default_stream_factory(quiet_seconds)
         self._stream = stream_factory()
 
-        self._jobs: queue.SimpleQueue[tuple[str, str | None, float]] = queue.SimpleQueue()
+        self._jobs: queue.SimpleQueue[tuple[str, str | None, float, str | None]] = queue.SimpleQueue()
         self._stop = threading.Event()
         self._ready = threading.Event()
         self._thread: threading.Thread | None = None
@@ -117,6 +125,7 @@ class ModemDriver:
         self._car = CarDetector(car_max_interval)
         self._nd_seconds = number_display_seconds
         self._nd_tried = False
+        self._unreported: str | None = None  # the running job's ref, until its result is emitted
 
     # ---- public API (any thread) ----------------------------------------------------------
     def start(self) -> None:
@@ -139,13 +148,15 @@ class ModemDriver:
                 os.close(fd)
         self._wake_r = self._wake_w = -1
 
-    def hang_up(self) -> None:
-        """Drop the current call: off-hook (answers it), a short hold, on-hook. Returns at once."""
-        self._queue("hang_up", None)
+    def hang_up(self, ref: str | None = None) -> None:
+        """Drop the current call: off-hook (answers it), a short hold, on-hook. Returns at once;
+        with `ref`, a HangUpResult(ref, ...) event later says whether it reached the line."""
+        self._queue("hang_up", None, ref)
 
-    def play_to_caller(self, wav_path: str | Path) -> None:
-        """Answer and play a WAV to the caller in voice mode, then hang up. Returns at once."""
-        self._queue("play", str(wav_path))
+    def play_to_caller(self, wav_path: str | Path, ref: str | None = None) -> None:
+        """Answer and play a WAV to the caller in voice mode, then hang up. Returns at once;
+        with `ref`, a HangUpResult(ref, ...) event later says whether the call was answered."""
+        self._queue("play", str(wav_path), ref)
 
     def identify(self, timeout: float = 5.0) -> ModemInfo:
         """What the modem is and which commands it took: from the running driver, or by probing."""
@@ -302,26 +313,38 @@ class ModemDriver:
     def _run_jobs(self, link: ModemLink) -> None:
         while True:
             try:
-                kind, arg, queued_at = self._jobs.get_nowait()
+                kind, arg, queued_at, ref = self._jobs.get_nowait()
             except queue.Empty:
                 return
             if self._clock() - queued_at > self._ring_gap:
-                log.warning("modem: dropping a %s request queued %.1f s ago (the call is over)",
-                            kind, self._clock() - queued_at)
+                why = f"dropped: queued {self._clock() - queued_at:.1f} s ago, the call is over"
+                log.warning("modem: %s request %s", kind, why)
+                self._hang_up_result(ref, False, why)
                 continue
-            if kind == "hang_up":
-                self._do_hang_up(link)
-            elif kind == "play" and arg is not None:
-                self._do_play(link, arg)
-            elif kind == "number_display":
-                self._do_number_display(link)
+            self._unreported = ref
+            try:
+                if kind == "hang_up":
+                    self._do_hang_up(link)
+                elif kind == "play" and arg is not None:
+                    self._do_play(link, arg)
+                elif kind == "number_display":
+                    self._do_number_display(link)
+            except LinkLost as exc:
+                self._hang_up_result(self._unreported, False, f"the modem went away: {exc}")
+                raise
+            finally:
+                self._unreported = None
 
     def _do_hang_up(self, link: ModemLink) -> None:
+        """Off-hook, hold, on-hook; reported done as soon as every off-hook command said OK."""
         self._offhook = True
+        refused = []
         for cmd in self._profile.offhook_commands:
             response = link.command(cmd, self._command_timeout)
             if not response.ok:
                 log.warning("modem: AT%s answered %s", cmd, response.result)
+                refused.append(f"AT{cmd} answered {response.result}")
+        self._report(not refused, "; ".join(refused) or "off-hook: the call is dropped")
         link.wait(self._hangup_hold)
         self._on_hook(link)
         self._end_call(self._clock())
@@ -336,10 +359,12 @@ class ModemDriver:
             self._offhook = False  # the on-hook command was written before any wait
 
     def _do_play(self, link: ModemLink, wav_path: str) -> None:
+        """Answer, play, hang up; reported done when the call was answered and played to."""
         try:
             samples = wav_to_u8(wav_path, self._profile.sample_rate)
         except WavError as exc:
             self._status(ModemState.ERROR, f"cannot play to caller: {exc}")
+            self._report(False, f"cannot play to caller: {exc}")
             return
         caller_id = self._info.caller_id_command if self._info else None
         self._offhook = True
@@ -350,11 +375,13 @@ class ModemDriver:
                      f" (stopped: {result.stopped_by})" if result.stopped_by else "")
         except VoiceError as exc:
             self._status(ModemState.ERROR, f"cannot play to caller: {exc}")
+            self._report(False, f"cannot play to caller: {exc}")
         finally:
             try:
                 leave_voice(link, self._profile, caller_id, self._command_timeout)  # on-hook first
             finally:
                 self._offhook = False
+        self._report(True, "answered, played the warning and hung up")  # no-op if reported above
         self._end_call(self._clock())
 
     def _number_display_on(self) -> bool:
@@ -406,6 +433,7 @@ class ModemDriver:
                 if self._stop.is_set():
                     raise Stopping
             self.run_timers(self._clock())
+            self._expire_jobs()
             if watch_port and not self._port_missing():
                 return True
         return False
@@ -434,11 +462,38 @@ class ModemDriver:
         self._drop_link()
         now = self._clock()
         self._emit_records(self._guard(self._stream.flush) or [], now)
+        self._expire_jobs(why="the appliance stopped before the modem could do it")
 
     # ---- helpers --------------------------------------------------------------------------
-    def _queue(self, kind: str, arg: str | None) -> None:
-        self._jobs.put((kind, arg, self._clock()))
+    def _queue(self, kind: str, arg: str | None, ref: str | None = None) -> None:
+        self._jobs.put((kind, arg, self._clock(), ref))
         self._wake()
+
+    def _expire_jobs(self, why: str | None = None) -> None:
+        """Without a port: report the actions that can no longer reach their call (older than a
+        ring gap, or all of them with `why`) as not done; keep the rest for the reopened port."""
+        keep = []
+        while True:
+            try:
+                job = self._jobs.get_nowait()
+            except queue.Empty:
+                break
+            age = self._clock() - job[2]
+            if why is None and age <= self._ring_gap:
+                keep.append(job)
+            elif job[0] in ("hang_up", "play"):
+                self._hang_up_result(job[3], False, why or f"dropped: the modem was away for {age:.1f} s")
+        for job in keep:
+            self._jobs.put(job)
+
+    def _report(self, done: bool, detail: str) -> None:
+        """Report the running job's hang-up once (the first word is the truth)."""
+        ref, self._unreported = self._unreported, None
+        self._hang_up_result(ref, done, detail)
+
+    def _hang_up_result(self, ref: str | None, done: bool, detail: str) -> None:
+        if ref is not None:
+            self._emit(HangUpResult(ref, done, detail, self._clock()))
 
     def _wake(self) -> None:
         with contextlib.suppress(OSError):

@@ -60,6 +60,23 @@ class CallLog(Database):
             return True
 
     @guarded
+    def record_hang_up(self, call_id: int, done: bool, actions: Sequence[str]) -> bool:
+        """What the modem did with the call's hang-up, and the actions that leaves; False if no such call."""
+        actions = tuple(str(a) for a in actions)
+        key = row_id(call_id)
+        if key is None:
+            return False
+        with self._write() as conn:
+            row = conn.execute("SELECT action FROM calls WHERE id = ?", (key,)).fetchone()
+            if row is None:
+                return False
+            conn.execute(
+                "UPDATE calls SET actions = ?, flagged = ?, hang_up_done = ? WHERE id = ?",
+                (dumps(list(actions)), int(is_flagged(row["action"], actions)), int(bool(done)), key),
+            )
+            return True
+
+    @guarded
     def get_call(self, call_id: int) -> CallRecord | None:
         key = row_id(call_id)
         if key is None:

@@ -51,6 +51,7 @@ def call_view(record: CallRecord, lang: str, today: str | None, name_chars: int 
         "actions": present.action_labels(record.actions, lang),
         "outcome": present.action_labels(record.actions, lang, quiet=(Action.PANEL,), empty=False),
         "reviewed": record.reviewed,
+        "hang_up_failed": record.hang_up_done is False,  # asked for, never reached the line
     }
 
 

@@ -12,6 +12,7 @@ from callerid.appliance import build_runtime
 from callerid.cli import CommandError
 from callerid.commands._common import load_config_or_fail
 from callerid.config import ConfigError
+from callerid.modem.probe import impossible_port
 from callerid.store import StoreError
 
 
@@ -30,6 +31,9 @@ def run(args: argparse.Namespace) -> int:
     )
 
     config = load_config_or_fail(args.config)
+    refusal = impossible_port(args.port or config.modem.port)
+    if refusal is not None:  # waiting for it would say "ready" forever and screen nothing
+        raise CommandError(refusal)
     try:
         runtime = build_runtime(config, port=args.port, db_path=args.db, web=False if args.no_web else None)
     except (StoreError, ConfigError) as exc:  # e.g. an unreadable police CSV named in the config

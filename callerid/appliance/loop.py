@@ -14,6 +14,7 @@ record with its id, e.g. to queue a notification).
 
 from __future__ import annotations
 
+import json
 import logging
 import queue
 import threading
@@ -42,6 +43,8 @@ log = logging.getLogger("callerid.appliance")
 
 #: Calls kept in memory while the disk refuses writes (beyond this the oldest are dropped).
 MAX_UNSAVED = 1000
+#: How often held calls are tried again while the disk refuses them (space may come back any time).
+UNSAVED_RETRY_SECONDS = 1.0
 #: Calls whose hang-up the driver has not reported on yet (beyond this the oldest are forgotten).
 MAX_AWAITING_HANG_UP = 64
 #: How often the idle loop reloads the family's lists (the website may change them).
@@ -157,8 +160,9 @@ class Appliance:
     def run(self) -> None:
         """Process events until `stop()`; the only thread that screens, logs and acts."""
         while not self._stopping.is_set():
+            tick = min(self._tick, UNSAVED_RETRY_SECONDS) if self._unsaved else self._tick
             try:
-                event = self._events.get(timeout=self._tick)
+                event = self._events.get(timeout=tick)
             except queue.Empty:
                 event = None
             if self._watchdog is not None:
@@ -173,6 +177,7 @@ class Appliance:
             except Exception:  # one bad event must never stop the appliance
                 log.exception("could not process %r", event)
         self._log_unscreened_call()  # stopping while a call rings without caller ID: keep it
+        self._keep_unsaved_at_exit()
 
     def stop(self) -> None:
         """Ask `run()` to return; then stop the driver and the sinks."""
@@ -356,10 +361,12 @@ class Appliance:
         """Write the call now; if the disk refuses (full, read-only), keep it and retry later."""
         try:
             call_id = self._store.add_call(record)
-        except Exception:
-            log.exception("could not write the call to the log; keeping it in memory to retry")
+        except Exception as exc:  # one line: the store's message says why (full, read-only...)
             self._unsaved.append(_Unsaved(record, requested))
             del self._unsaved[:-MAX_UNSAVED]
+            log.error("could not write the call from %s to the log (%s); holding %d call(s) in memory, "
+                      "retrying every %g s", record.caller.number or "an unknown number", exc,
+                      len(self._unsaved), UNSAVED_RETRY_SECONDS)
             return record
         return self._logged(replace(record, id=call_id), requested)
 
@@ -379,6 +386,16 @@ class Appliance:
             call = self._call
             if call is not None and call.record is not None and call.record.key == record.key:
                 call.record = record
+
+    def _keep_unsaved_at_exit(self) -> None:
+        """Stopping with calls the disk refused: one last try, then each one goes to the journal as
+        a `log --json` line (kept outside the full disk) so that nothing is silently dropped."""
+        if self._unsaved:
+            self._retry_unsaved()
+        for waiting in self._unsaved:
+            log.error("call not written to the log (the disk refused it), kept here: %s",
+                      json.dumps(waiting.record.to_json(), ensure_ascii=False))
+        self._unsaved.clear()
 
     def _logged(self, record: CallRecord, requested: frozenset[Action]) -> CallRecord:
         """The call is in the log: the household and the listeners see it with its id."""
@@ -411,8 +428,8 @@ class Appliance:
             self._store.set_settings(
                 {"modem.state": state, "modem.detail": detail, "modem.updated_at": _now_iso()}
             )
-        except Exception:
-            log.exception("could not record the modem state for the website")
+        except Exception as exc:  # the store's one line says why (a full disk, say): no traceback
+            log.error("could not record the modem state for the website: %s", exc)
 
     def _idle(self) -> None:
         if self._unsaved:

@@ -190,7 +190,8 @@ class ModemDriver:
     # ---- LinkListener (driver thread) -----------------------------------------------------
     def on_line(self, line: str, now: float) -> None:
         is_ring = line.upper() == "RING"
-        if self._last_activity is not None and now >= self._last_activity + self._ring_gap:
+        over_at = self._call_over_at()
+        if over_at is not None and now >= over_at:
             self._end_call(now)  # the gap passed while this line was on its way: that call is over
         if is_ring:
             self._last_activity = now
@@ -206,15 +207,26 @@ class ModemDriver:
         deadline = self._guard(self._stream.deadline)
         if deadline is not None:
             times.append(deadline)
-        if self._last_activity is not None:
-            times.append(self._last_activity + self._ring_gap)
+        over_at = self._call_over_at()
+        if over_at is not None:
+            times.append(over_at)
         return min(times) if times else None
+
+    def _call_over_at(self) -> float | None:
+        """When the ringing call is over: a ring gap after its last ring or caller ID, and never
+        while a caller-ID record is still arriving (its number must reach the call, not the next)."""
+        if self._last_activity is None:
+            return None
+        over_at = self._last_activity + self._ring_gap
+        deadline = self._guard(self._stream.deadline)
+        return over_at if deadline is None else max(over_at, deadline)
 
     def run_timers(self, now: float) -> None:
         deadline = self._guard(self._stream.deadline)
         if deadline is not None and now >= deadline:
             self._emit_records(self._guard(self._stream.poll, now), now)
-        if self._last_activity is not None and now >= self._last_activity + self._ring_gap:
+        over_at = self._call_over_at()
+        if over_at is not None and now >= over_at:
             self._end_call(now)
 
     def stop_requested(self) -> bool:

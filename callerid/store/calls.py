@@ -40,7 +40,9 @@ class CallLog(Database):
         row = call_row(record)
         with self._write() as conn:
             cursor = conn.execute(INSERT_CALL, row)
-            return int(cursor.lastrowid or 0)
+            call_id = int(cursor.lastrowid or 0)
+        self.keep_reserve()
+        return call_id
 
     @guarded
     def set_actions(self, call_id: int, actions: Sequence[str]) -> bool:

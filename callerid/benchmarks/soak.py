@@ -64,7 +64,7 @@ def soak(tmp: Path, calls: int, *, progress: bool = True) -> list[tuple[int, flo
                 number = _number(rng, i)
                 call = SimCall(CallerID("text", number=number), rings=1, ring_period=2.0, cid_delay=0.5)
                 sim.play_call(call)
-                _wait(lambda i=i: reader.execute("SELECT max(id) FROM calls").fetchone()[0] == i, 10)
+                _wait(lambda i=i: (reader.execute("SELECT max(id) FROM calls").fetchone()[0] or 0) >= i, 10)
                 if number.startswith("+"):
                     sim.wait_for(lambda s, n=hangups: _back_on_hook(s, n), timeout=5)
                 if i % SAMPLE_EVERY == 0:
@@ -130,8 +130,10 @@ def _wait(predicate, timeout: float) -> None:  # noqa: ANN001 - a zero-argument 
         time.sleep(0.002)
 
 
-def _child(port: str, db: str, folder: str) -> None:
-    """The appliance under test: the product's runtime with the driver's timings scaled."""
+def _child(port: str, db: str, folder: str, scale: str = str(SCALE), web: str = "web") -> None:
+    """The appliance under test: the product's runtime with the driver's timings scaled (also the
+    appliance of tests/test_chaos.py)."""
+    time_scale = float(scale)
     from callerid.appliance import build_runtime
     from callerid.config import Config, ModemConfig, PanelConfig, SpeechConfig, WebConfig
     from callerid.modem.driver import RING_GAP_SECONDS
@@ -141,10 +143,10 @@ def _child(port: str, db: str, folder: str) -> None:
         modem=ModemConfig(quiet_seconds=0.03, number_display="off"),
         speech=SpeechConfig(enabled=False, cache_dir=os.path.join(folder, "speech")),
         panel=PanelConfig(enabled=True),
-        web=WebConfig(enabled=True, host="127.0.0.1", port=_free_port()),
+        web=WebConfig(enabled=web == "web", host="127.0.0.1", port=_free_port()),
     )
-    runtime = build_runtime(config, port=port, db_path=db, ring_gap_seconds=RING_GAP_SECONDS * SCALE,
-                            driver_options={"hangup_hold_seconds": 0.02})
+    runtime = build_runtime(config, port=port, db_path=db, ring_gap_seconds=RING_GAP_SECONDS * time_scale,
+                            driver_options={"hangup_hold_seconds": time_scale})
     signal.signal(signal.SIGTERM, lambda *_: runtime.appliance.stop())
     runtime.appliance.start()
     print("ready", file=sys.stderr, flush=True)
@@ -163,4 +165,4 @@ def _free_port() -> int:
 
 
 if __name__ == "__main__":
-    _child(*sys.argv[1:4])
+    _child(*sys.argv[1:6])

@@ -26,7 +26,10 @@ import tempfile
 import time
 from pathlib import Path
 
+from callerid.appliance import build_runtime
+from callerid.config import Config, ModemConfig, PanelConfig, SpeechConfig, WebConfig
 from callerid.model import CallerID
+from callerid.modem.driver import RING_GAP_SECONDS
 from callerid.modem.sim import SimCall, SimulatedModem
 
 SCALE = 0.02
@@ -42,7 +45,9 @@ def run(args: argparse.Namespace) -> int:
 
 
 def soak(tmp: Path, calls: int, *, progress: bool = True) -> list[tuple[int, float]]:
-    """(calls logged, resident MB) at the start and every SAMPLE_EVERY calls."""
+    """(calls placed, resident MB) at the start and every SAMPLE_EVERY calls. A call not in the
+    log within 10 s is counted and printed (the run goes on: the memory figure still matters)."""
+    unlogged = 0
     db = tmp / "soak.db"
     rng = random.Random(11)
     samples: list[tuple[int, float]] = []
@@ -64,7 +69,9 @@ def soak(tmp: Path, calls: int, *, progress: bool = True) -> list[tuple[int, flo
                 number = _number(rng, i)
                 call = SimCall(CallerID("text", number=number), rings=1, ring_period=2.0, cid_delay=0.5)
                 sim.play_call(call)
-                _wait(lambda i=i: (reader.execute("SELECT max(id) FROM calls").fetchone()[0] or 0) >= i, 10)
+                if not _wait(lambda n=i - unlogged: _rows(reader) >= n, 10):
+                    unlogged += 1
+                    print(f"  call {i} ({number}) was not logged within 10 s", flush=True)
                 if number.startswith("+"):
                     sim.wait_for(lambda s, n=hangups: _back_on_hook(s, n), timeout=5)
                 if i % SAMPLE_EVERY == 0:
@@ -73,6 +80,8 @@ def soak(tmp: Path, calls: int, *, progress: bool = True) -> list[tuple[int, flo
                         rate = i / (time.monotonic() - began)
                         print(f"  {i:7d} calls  {samples[-1][1]:6.2f} MB  ({rate:.0f} calls/s)", flush=True)
             reader.close()
+            print(f"  {calls - unlogged} of {calls} calls logged within 10 s; "
+                  f"{_rows_at(db) - (calls - unlogged)} extra rows", flush=True)
         finally:
             child.send_signal(signal.SIGTERM)
             try:
@@ -122,22 +131,28 @@ def _back_on_hook(sim: SimulatedModem, before: int) -> bool:
     return len(hangups) > before and hangups[before].onhook_at is not None
 
 
-def _wait(predicate, timeout: float) -> None:  # noqa: ANN001 - a zero-argument callable
+def _rows(reader: sqlite3.Connection) -> int:
+    return int(reader.execute("SELECT count(*) FROM calls").fetchone()[0])
+
+
+def _rows_at(db: Path) -> int:
+    with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as reader:
+        return _rows(reader)
+
+
+def _wait(predicate, timeout: float) -> bool:  # noqa: ANN001 - a zero-argument callable
     deadline = time.monotonic() + timeout
     while not predicate():
         if time.monotonic() > deadline:
-            raise RuntimeError("a call was not logged within 10 s: the appliance fell behind")
+            return False
         time.sleep(0.002)
+    return True
 
 
 def _child(port: str, db: str, folder: str, scale: str = str(SCALE), web: str = "web") -> None:
     """The appliance under test: the product's runtime with the driver's timings scaled (also the
     appliance of tests/test_chaos.py)."""
     time_scale = float(scale)
-    from callerid.appliance import build_runtime
-    from callerid.config import Config, ModemConfig, PanelConfig, SpeechConfig, WebConfig
-    from callerid.modem.driver import RING_GAP_SECONDS
-
     os.environ.setdefault("GPIOZERO_PIN_FACTORY", "mock")
     config = Config(
         modem=ModemConfig(quiet_seconds=0.03, number_display="off"),

@@ -15,7 +15,6 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
-import queue
 import select
 import threading
 import time
@@ -25,23 +24,16 @@ from typing import Any
 
 from callerid.decode.stream import CallerIDStream
 from callerid.model import CallerID, ModemState
+from callerid.modem import events as ev
 from callerid.modem.audio import wav_to_u8
 from callerid.modem.discovery import find_ports, usb_info
-from callerid.modem.events import (
-    CallEnded,
-    CallerIDReceived,
-    HangUpResult,
-    ModemEvent,
-    ModemInfo,
-    ModemStatus,
-    Ring,
-)
 from callerid.modem.link import LinkLost, ModemLink, Stopping
 from callerid.modem.number_display import CAPTURE_SECONDS, CAR_MAX_INTERVAL, CarDetector, decode_capture
 from callerid.modem.number_display import capture as capture_number_display
 from callerid.modem.number_display import enabled as number_display_enabled
 from callerid.modem.probe import ModemError, open_serial, probe
 from callerid.modem.profiles import GENERIC, ModemProfile, get_profile
+from callerid.modem.requests import Request, Requests
 from callerid.modem.session import CALLER_ID_VALUES, initialise
 from callerid.modem.voice import VoiceError, enter_voice, leave_voice, play
 from callerid.wavfile import WavError
@@ -55,7 +47,7 @@ RING_GAP_SECONDS = 7.0
 
 
 class ModemDriver:
-    """A USB voice modem as a stream of Ring / CallerIDReceived / ModemStatus / CallEnded events.
+    """A USB voice modem as a stream of events (Ring, CallerIDReceived, ModemStatus, CallEnded...).
 
     `on_event` is called from the driver's thread and must not block (hand work to another thread).
     Timing knobs (command_timeout, backoff, ring gap, hang-up hold) default to values for real
@@ -70,7 +62,7 @@ class ModemDriver:
         country_code: str | None = "00",
         quiet_seconds: float = 1.5,
         ping_seconds: float = 30.0,
-        on_event: Callable[[ModemEvent], None],
+        on_event: Callable[[ev.ModemEvent], None],
         caller_id_mode: str = "text",
         command_timeout: float = 3.0,
         ring_gap_seconds: float = RING_GAP_SECONDS,
@@ -109,14 +101,14 @@ class ModemDriver:
             stream_factory = _default_stream_factory(quiet_seconds)
         self._stream = stream_factory()
 
-        self._jobs: queue.SimpleQueue[tuple[str, str | None, float, str | None]] = queue.SimpleQueue()
+        self._jobs = Requests()
         self._stop = threading.Event()
         self._ready = threading.Event()
         self._thread: threading.Thread | None = None
         self._wake_r, self._wake_w = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)
         self._link: ModemLink | None = None
         self._profile: ModemProfile = GENERIC
-        self._info: ModemInfo | None = None
+        self._info: ev.ModemInfo | None = None
         self._last_activity: float | None = None  # last RING / caller ID of the current call
         self._offhook = False
         # Japan's Number Display on a voice modem (callerid.modem.number_display): answer CAR once
@@ -125,7 +117,7 @@ class ModemDriver:
         self._car = CarDetector(car_max_interval)
         self._nd_seconds = number_display_seconds
         self._nd_tried = False
-        self._unreported: str | None = None  # the running job's ref, until its result is emitted
+        self._unreported: str | None = None  # the running job's ref until its result is out
 
     # ---- public API (any thread) ----------------------------------------------------------
     def start(self) -> None:
@@ -149,16 +141,14 @@ class ModemDriver:
         self._wake_r = self._wake_w = -1
 
     def hang_up(self, ref: str | None = None) -> None:
-        """Drop the current call: off-hook (answers it), a short hold, on-hook. Returns at once;
-        with `ref`, a HangUpResult(ref, ...) event later says whether it reached the line."""
+        """Drop the call: off-hook, a short hold, on-hook. Returns at once; HangUpResult(ref) follows."""
         self._queue("hang_up", None, ref)
 
     def play_to_caller(self, wav_path: str | Path, ref: str | None = None) -> None:
-        """Answer and play a WAV to the caller in voice mode, then hang up. Returns at once;
-        with `ref`, a HangUpResult(ref, ...) event later says whether the call was answered."""
+        """Answer, play a WAV to the caller, hang up. Returns at once; HangUpResult(ref) follows."""
         self._queue("play", str(wav_path), ref)
 
-    def identify(self, timeout: float = 5.0) -> ModemInfo:
+    def identify(self, timeout: float = 5.0) -> ev.ModemInfo:
         """What the modem is and which commands it took: from the running driver, or by probing."""
         if self._thread is not None and self._thread.is_alive():
             if not self._ready.wait(timeout) or self._info is None:
@@ -197,7 +187,7 @@ class ModemDriver:
             self._last_activity = now
         self._emit_records(self._guard(self._stream.feed_line, line, now), now)
         if is_ring:
-            self._emit(Ring(now))
+            self._emit(ev.Ring(now))
             if self._car.ring(now) and not self._nd_tried and self._number_display_on():
                 self._nd_tried = True  # once per call: CAR lasts 6 s, the capture about 2 s
                 self._queue("number_display", None)
@@ -213,8 +203,7 @@ class ModemDriver:
         return min(times) if times else None
 
     def _call_over_at(self) -> float | None:
-        """When the ringing call is over: a ring gap after its last ring or caller ID, and never
-        while a caller-ID record is still arriving (its number must reach the call, not the next)."""
+        """A ring gap after the last ring or caller ID; never while a caller-ID record is arriving."""
         if self._last_activity is None:
             return None
         over_at = self._last_activity + self._ring_gap
@@ -324,22 +313,20 @@ class ModemDriver:
 
     def _run_jobs(self, link: ModemLink) -> None:
         while True:
-            try:
-                kind, arg, queued_at, ref = self._jobs.get_nowait()
-            except queue.Empty:
+            if (job := self._jobs.take()) is None:
                 return
-            if self._clock() - queued_at > self._ring_gap:
-                why = f"dropped: queued {self._clock() - queued_at:.1f} s ago, the call is over"
-                log.warning("modem: %s request %s", kind, why)
-                self._hang_up_result(ref, False, why)
+            if (age := self._clock() - job.queued_at) > self._ring_gap:
+                why = f"dropped: queued {age:.1f} s ago, the call is over"
+                log.warning("modem: %s request %s", job.kind, why)
+                self._hang_up_result(job.ref, False, why)
                 continue
-            self._unreported = ref
+            self._unreported = job.ref
             try:
-                if kind == "hang_up":
+                if job.kind == "hang_up":
                     self._do_hang_up(link)
-                elif kind == "play" and arg is not None:
-                    self._do_play(link, arg)
-                elif kind == "number_display":
+                elif job.kind == "play" and job.arg is not None:
+                    self._do_play(link, job.arg)
+                elif job.kind == "number_display":
                     self._do_number_display(link)
             except LinkLost as exc:
                 self._hang_up_result(self._unreported, False, f"the modem went away: {exc}")
@@ -348,7 +335,6 @@ class ModemDriver:
                 self._unreported = None
 
     def _do_hang_up(self, link: ModemLink) -> None:
-        """Off-hook, hold, on-hook; reported done as soon as every off-hook command said OK."""
         self._offhook = True
         refused = []
         for cmd in self._profile.offhook_commands:
@@ -371,7 +357,6 @@ class ModemDriver:
             self._offhook = False  # the on-hook command was written before any wait
 
     def _do_play(self, link: ModemLink, wav_path: str) -> None:
-        """Answer, play, hang up; reported done when the call was answered and played to."""
         try:
             samples = wav_to_u8(wav_path, self._profile.sample_rate)
         except WavError as exc:
@@ -425,13 +410,9 @@ class ModemDriver:
         self._emit_records(records, self._clock())
 
     def _idle_wait(self, seconds: float, *, watch_port: bool = False) -> bool:
-        """Wait without a port (backoff), still running the stream's quiet timer.
-
-        With `watch_port` (the device is missing: unplugged) it also looks for the port every
-        `appear_poll_seconds` and returns True as soon as it is back, so a call that starts as the
-        modem is plugged in does not ring through the rest of a long back-off and lose its caller
-        ID. The look is one stat, and only while a device known to be missing is awaited.
-        """
+        """Wait without a port (backoff), still running the stream's quiet timer. With `watch_port`
+        (unplugged) look for the port every `appear_poll_seconds` (one stat) and return True once it
+        is back: a call ringing as the modem returns must not wait out the back-off."""
         deadline = self._clock() + seconds
         while (remaining := deadline - self._clock()) > 0:
             timer = self.next_timer()
@@ -450,8 +431,7 @@ class ModemDriver:
                 return True
         return False
 
-    def _port_missing(self) -> bool:
-        """No device at the configured path (or none found for "auto"): unplugged, not broken."""
+    def _port_missing(self) -> bool:  # unplugged (nothing at the path), not broken
         if self.port == "auto":
             return not find_ports(self._root)
         return not os.path.exists(self.port)
@@ -478,34 +458,21 @@ class ModemDriver:
 
     # ---- helpers --------------------------------------------------------------------------
     def _queue(self, kind: str, arg: str | None, ref: str | None = None) -> None:
-        self._jobs.put((kind, arg, self._clock(), ref))
+        self._jobs.put(Request(kind, arg, self._clock(), ref))
         self._wake()
 
-    def _expire_jobs(self, why: str | None = None) -> None:
-        """Without a port: report the actions that can no longer reach their call (older than a
-        ring gap, or all of them with `why`) as not done; keep the rest for the reopened port."""
-        keep = []
-        while True:
-            try:
-                job = self._jobs.get_nowait()
-            except queue.Empty:
-                break
-            age = self._clock() - job[2]
-            if why is None and age <= self._ring_gap:
-                keep.append(job)
-            elif job[0] in ("hang_up", "play"):
-                self._hang_up_result(job[3], False, why or f"dropped: the modem was away for {age:.1f} s")
-        for job in keep:
-            self._jobs.put(job)
+    def _expire_jobs(self, why: str | None = None) -> None:  # hang-ups that can no longer be done
+        now = self._clock()
+        for job in self._jobs.expire(now, self._ring_gap, everything=why is not None):
+            self._hang_up_result(job.ref, False, why or f"dropped: no modem for {now - job.queued_at:.1f} s")
 
-    def _report(self, done: bool, detail: str) -> None:
-        """Report the running job's hang-up once (the first word is the truth)."""
+    def _report(self, done: bool, detail: str) -> None:  # once per job: the first word is the truth
         ref, self._unreported = self._unreported, None
         self._hang_up_result(ref, done, detail)
 
     def _hang_up_result(self, ref: str | None, done: bool, detail: str) -> None:
         if ref is not None:
-            self._emit(HangUpResult(ref, done, detail, self._clock()))
+            self._emit(ev.HangUpResult(ref, done, detail, self._clock()))
 
     def _wake(self) -> None:
         with contextlib.suppress(OSError):
@@ -516,18 +483,18 @@ class ModemDriver:
         self._car.reset()
         if self._last_activity is not None:
             self._last_activity = None
-            self._emit(CallEnded(now))
+            self._emit(ev.CallEnded(now))
 
     def _emit_records(self, records: Iterable[CallerID] | None, now: float) -> None:
         for caller in records or ():
             self._last_activity = now
-            self._emit(CallerIDReceived(caller, now))
+            self._emit(ev.CallerIDReceived(caller, now))
 
     def _status(self, state: ModemState, detail: str) -> None:
         log.info("modem %s: %s", state, detail)
-        self._emit(ModemStatus(state, detail, self._clock()))
+        self._emit(ev.ModemStatus(state, detail, self._clock()))
 
-    def _emit(self, event: ModemEvent) -> None:
+    def _emit(self, event: ev.ModemEvent) -> None:
         try:
             self._on_event(event)
         except Exception:

@@ -202,9 +202,8 @@ class ModemDriver:
             times.append(over_at)
         return min(times) if times else None
 
-    def _call_over_at(self) -> float | None:
-        """A ring gap after the last ring or caller ID; never while a caller-ID record is arriving."""
-        if self._last_activity is None:
+    def _call_over_at(self) -> float | None:  # a ring gap after the last ring or caller ID, unless...
+        if self._last_activity is None or self._offhook:  # off-hook on it: we end it ourselves
             return None
         over_at = self._last_activity + self._ring_gap
         deadline = self._guard(self._stream.deadline)
@@ -399,6 +398,7 @@ class ModemDriver:
             return
         finally:
             self._offhook = False  # capture() went back on-hook whatever happened
+            self._last_activity = self._clock()  # the call rings on after the capture
         try:
             records = decode_capture(samples, self._profile.sample_rate, self._profile.voice_encoding)
         except Exception:  # a decoder bug must not take the modem down

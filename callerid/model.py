@@ -231,6 +231,10 @@ class CallRecord:
     actions: tuple[Action, ...] = ()
     reviewed: bool = False
     id: int | None = None
+    #: What the modem did with a hang-up the policy asked for (block, warn the caller): True when
+    #: it reached the line, False when it failed or was dropped, None when none was asked (or the
+    #: driver has not said yet). `actions` lose "block"/"warn-caller" when this is False.
+    hang_up_done: bool | None = None
     #: Names this call from the moment it is screened, before the log gives it an `id`: the alert
     #: sinks see the record first (a call never waits on the disk). Not stored; "" when read back.
     key: str = field(default="", compare=False)
@@ -248,6 +252,7 @@ class CallRecord:
             "reasons": [r.to_json() for r in self.verdict.reasons],
             "actions": list(self.actions),
             "reviewed": self.reviewed,
+            "hang_up_done": self.hang_up_done,
         }
 
 

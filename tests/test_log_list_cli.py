@@ -69,6 +69,7 @@ def test_log_json_is_one_record_per_line(db: Path, capsys: pytest.CaptureFixture
     assert objects == expected
     assert set(objects[0]) == {
         "id", "time", "number", "name", "absence", "verdict", "risk", "reasons", "actions", "reviewed",
+        "hang_up_done",
     }  # fmt: skip
 
 

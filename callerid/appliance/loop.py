@@ -14,6 +14,7 @@ record with its id, e.g. to queue a notification).
 
 from __future__ import annotations
 
+import json
 import logging
 import queue
 import threading
@@ -44,6 +45,10 @@ log = logging.getLogger("callerid.appliance")
 
 #: Calls kept in memory while the disk refuses writes (beyond this the oldest are dropped).
 MAX_UNSAVED = 1000
+#: How often held calls are tried again while the disk refuses them (space may come back any time).
+UNSAVED_RETRY_SECONDS = 1.0
+#: Calls whose hang-up the driver has not reported on yet (beyond this the oldest are forgotten).
+MAX_AWAITING_HANG_UP = 64
 #: How often the idle loop reloads the family's lists (the website may change them).
 LIST_REFRESH_SECONDS = 10.0
 
@@ -53,8 +58,8 @@ class Driver(Protocol):
 
     def start(self) -> None: ...
     def stop(self) -> None: ...
-    def hang_up(self) -> None: ...
-    def play_to_caller(self, wav_path: str) -> None: ...
+    def hang_up(self, ref: str | None = None) -> None: ...
+    def play_to_caller(self, wav_path: str, ref: str | None = None) -> None: ...
 
 
 class CallListener(Protocol):
@@ -128,6 +133,7 @@ class Appliance:
         self._call: Call | None = None
         self._household = Household()
         self._unsaved: list[_Unsaved] = []  # calls the disk refused, oldest first
+        self._awaiting_hang_up: dict[str, CallRecord] = {}  # key -> record, until the driver reports
         self._lists: FamilyLists = FamilyLists.empty(region)
         self._lists_loaded_at = 0.0
         self._refresh_lists(force=True)
@@ -178,8 +184,9 @@ class Appliance:
     def run(self) -> None:
         """Process events until `stop()`; the only thread that screens, logs and acts."""
         while not self._stopping.is_set():
+            tick = min(self._tick, UNSAVED_RETRY_SECONDS) if self._unsaved else self._tick
             try:
-                event = self._events.get(timeout=self._tick)
+                event = self._events.get(timeout=tick)
             except queue.Empty:
                 event = None
             if self._watchdog is not None:
@@ -193,6 +200,8 @@ class Appliance:
                 self._dispatch(event)
             except Exception:  # one bad event must never stop the appliance
                 log.exception("could not process %r", event)
+        self._log_unscreened_call()  # stopping while a call rings without caller ID: keep it
+        self._keep_unsaved_at_exit()
 
     def stop(self) -> None:
         """Ask `run()` to return; then stop the driver and the sinks."""
@@ -237,11 +246,14 @@ class Appliance:
         elif isinstance(event, ev.Ring):
             self._on_ring(event.at)
         elif isinstance(event, ev.CallEnded):
+            self._log_unscreened_call()
             self._end_call()
         elif isinstance(event, ev.ModemStatus):
             self._on_status(event.state, event.detail)
         elif isinstance(event, _Joined):
             self._on_joined(event)
+        elif isinstance(event, ev.HangUpResult):
+            self._on_hang_up_result(event.ref, event.done, event.detail)
         elif event is _BLOCK_LAST:
             if not self._stop_recording():
                 self._block_last()
@@ -277,12 +289,13 @@ class Appliance:
                             caller_warning_ready=self._caller_warning_wav is not None,
                             announcement_ready=self._recording_ready)
         started: set[Action] = set()
+        key = uuid.uuid4().hex
 
         # Fast actions first: neither waits on the modem, the speaker or the disk.
         if plan.hang_up:
-            self._driver.hang_up()
+            self._driver.hang_up(ref=key)
             timings.hangup_at = time.monotonic()
-        record = CallRecord(received_at=_now_iso(), caller=caller, verdict=verdict, key=uuid.uuid4().hex)
+        record = CallRecord(received_at=_now_iso(), caller=caller, verdict=verdict, key=key)
         for sink in self._sinks:
             started.update(_started(sink, record, plan.requested) & plan.household)
         if plan.household:
@@ -292,7 +305,7 @@ class Appliance:
         # Commit before anything slow runs, so a crash from here on loses nothing.
         if plan.warn_caller and self._caller_warning_wav is not None:
             # The driver answers, plays the warning, then hangs up: a blocked call hears it too.
-            self._driver.play_to_caller(self._caller_warning_wav)
+            self._driver.play_to_caller(self._caller_warning_wav, ref=key)
         elif plan.unmet_caller_warning:
             log.warning("no caller warning is rendered yet; the caller was not warned")
         started |= plan.driver_actions
@@ -300,6 +313,49 @@ class Appliance:
         record = self._commit(record, plan.requested)
         if plan.record:
             self._arm_recording(record)
+        if plan.hang_up or (plan.warn_caller and self._caller_warning_wav is not None):
+            self._awaiting_hang_up[key] = record  # the driver says later whether it reached the line
+            for stale in list(self._awaiting_hang_up)[:-MAX_AWAITING_HANG_UP]:
+                del self._awaiting_hang_up[stale]
+        call.screened(record)
+        if self._hooks.on_call is not None:
+            self._hooks.on_call(record, timings)
+
+    def _on_hang_up_result(self, key: str, done: bool, detail: str) -> None:
+        """The log records what the modem did: a hang-up that never reached the line is no block."""
+        record = self._awaiting_hang_up.pop(key, None)
+        if record is None:
+            return
+        actions = record.actions
+        if not done:
+            log.warning("the hang-up for %s was not done (%s); the log says so",
+                        record.caller.number or "a call without a number", detail)
+            actions = tuple(a for a in actions if a not in (Action.BLOCK, Action.WARN_CALLER))
+        record = replace(record, actions=actions, hang_up_done=done)
+        for waiting in self._unsaved:  # not on disk yet: it will be written with the truth
+            if waiting.record.key == key:
+                waiting.record = replace(waiting.record, actions=actions, hang_up_done=done)
+                return
+        if record.id is not None:
+            logged = record
+            _guard(lambda: self._store.record_hang_up(logged.id, done, list(logged.actions)),
+                   "record_hang_up")
+        if self._call is not None and self._call.record is not None and self._call.record.key == key:
+            self._call.record = record
+
+    def _log_unscreened_call(self) -> None:
+        """A call that rang but never got a caller ID (lost at a replug, or fewer rings than
+        RINGS_WITHOUT_CALLER_ID): it is over, so it is logged now without one."""
+        call = self._call
+        if call is None or call.record is not None or call.rings == 0:
+            return
+        caller = CallerID(format="text")
+        timings = Timings(caller_id_at=time.monotonic())
+        verdict = screen(caller, self._lists, self._screen_config)
+        timings.verdict_at = time.monotonic()
+        # Nothing is started for a call that is already over (a hang-up now would seize an idle line).
+        record = CallRecord(received_at=_now_iso(), caller=caller, verdict=verdict, key=uuid.uuid4().hex)
+        record = self._commit(record, frozenset(self._policy.actions_for(verdict)))
         call.screened(record)
         if self._hooks.on_call is not None:
             self._hooks.on_call(record, timings)
@@ -358,10 +414,12 @@ class Appliance:
         """Write the call now; if the disk refuses (full, read-only), keep it and retry later."""
         try:
             call_id = self._store.add_call(record)
-        except Exception:
-            log.exception("could not write the call to the log; keeping it in memory to retry")
+        except Exception as exc:  # one line: the store's message says why (full, read-only...)
             self._unsaved.append(_Unsaved(record, requested))
             del self._unsaved[:-MAX_UNSAVED]
+            log.error("could not write the call from %s to the log (%s); holding %d call(s) in memory, "
+                      "retrying every %g s", record.caller.number or "an unknown number", exc,
+                      len(self._unsaved), UNSAVED_RETRY_SECONDS)
             return record
         return self._logged(replace(record, id=call_id), requested)
 
@@ -376,9 +434,21 @@ class Appliance:
             del self._unsaved[0]
             log.info("wrote a call that had waited in memory to the log")
             record = self._logged(replace(waiting.record, id=call_id), waiting.requested)
+            if record.key in self._awaiting_hang_up:
+                self._awaiting_hang_up[record.key] = record
             call = self._call
             if call is not None and call.record is not None and call.record.key == record.key:
                 call.record = record
+
+    def _keep_unsaved_at_exit(self) -> None:
+        """Stopping with calls the disk refused: one last try, then each one goes to the journal as
+        a `log --json` line (kept outside the full disk) so that nothing is silently dropped."""
+        if self._unsaved:
+            self._retry_unsaved()
+        for waiting in self._unsaved:
+            log.error("call not written to the log (the disk refused it), kept here: %s",
+                      json.dumps(waiting.record.to_json(), ensure_ascii=False))
+        self._unsaved.clear()
 
     def _logged(self, record: CallRecord, requested: frozenset[Action]) -> CallRecord:
         """The call is in the log: the household and the listeners see it with its id."""
@@ -411,8 +481,8 @@ class Appliance:
             self._store.set_settings(
                 {"modem.state": state, "modem.detail": detail, "modem.updated_at": _now_iso()}
             )
-        except Exception:
-            log.exception("could not record the modem state for the website")
+        except Exception as exc:  # the store's one line says why (a full disk, say): no traceback
+            log.error("could not record the modem state for the website: %s", exc)
 
     def _idle(self) -> None:
         if self._unsaved:

@@ -11,6 +11,7 @@ from callerid.appliance import build_runtime
 from callerid.cli import CommandError
 from callerid.commands._common import load_config_or_fail
 from callerid.config import ConfigError
+from callerid.modem.probe import impossible_port
 from callerid.store import StoreError
 
 
@@ -25,6 +26,9 @@ def run(args: argparse.Namespace) -> int:
     journal.configure(logging.DEBUG if args.verbose else logging.INFO)
 
     config = load_config_or_fail(args.config)
+    refusal = impossible_port(args.port or config.modem.port)
+    if refusal is not None:  # waiting for it would say "ready" forever and screen nothing
+        raise CommandError(refusal)
     try:
         runtime = build_runtime(
             config, port=args.port, db_path=args.db, web=False if args.no_web else None,

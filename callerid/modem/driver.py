@@ -15,7 +15,6 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
-import queue
 import select
 import threading
 import time
@@ -25,9 +24,9 @@ from typing import Any
 
 from callerid.decode.stream import CallerIDStream
 from callerid.model import CallerID, ModemState
+from callerid.modem import events as ev
 from callerid.modem.audio import wav_to_u8
 from callerid.modem.discovery import find_ports, usb_info
-from callerid.modem.events import CallEnded, CallerIDReceived, ModemEvent, ModemInfo, ModemStatus, Ring
 from callerid.modem.join import JoinResult, JoinSettings, PickupWatch, join_wav
 from callerid.modem.link import LinkLost, ModemLink, Stopping
 from callerid.modem.number_display import CAPTURE_SECONDS, CAR_MAX_INTERVAL, CarDetector, decode_capture
@@ -35,6 +34,7 @@ from callerid.modem.number_display import capture as capture_number_display
 from callerid.modem.number_display import enabled as number_display_enabled
 from callerid.modem.probe import ModemError, open_serial, probe
 from callerid.modem.profiles import GENERIC, ModemProfile, get_profile
+from callerid.modem.requests import Request, Requests
 from callerid.modem.session import CALLER_ID_VALUES, initialise
 from callerid.modem.voice import VoiceError, enter_voice, leave_voice, play
 from callerid.wavfile import WavError
@@ -48,7 +48,7 @@ RING_GAP_SECONDS = 7.0
 
 
 class ModemDriver:
-    """A USB voice modem as a stream of Ring / CallerIDReceived / ModemStatus / CallEnded events.
+    """A USB voice modem as a stream of events (Ring, CallerIDReceived, ModemStatus, CallEnded...).
 
     `on_event` is called from the driver's thread and must not block (hand work to another thread).
     Timing knobs (command_timeout, backoff, ring gap, hang-up hold) default to values for real
@@ -63,13 +63,14 @@ class ModemDriver:
         country_code: str | None = "00",
         quiet_seconds: float = 1.5,
         ping_seconds: float = 30.0,
-        on_event: Callable[[ModemEvent], None],
+        on_event: Callable[[ev.ModemEvent], None],
         caller_id_mode: str = "text",
         command_timeout: float = 3.0,
         ring_gap_seconds: float = RING_GAP_SECONDS,
         hangup_hold_seconds: float = 1.0,
         backoff_initial: float = 0.25,
         backoff_max: float = 5.0,
+        appear_poll_seconds: float = 0.1,
         clock: Callable[[], float] = time.monotonic,
         stream_factory: Callable[[], Any] | None = None,
         discovery_root: str = "/",
@@ -94,20 +95,21 @@ class ModemDriver:
         self._hangup_hold = hangup_hold_seconds
         self._backoff_initial = backoff_initial
         self._backoff_max = backoff_max
+        self._appear_poll = appear_poll_seconds
         self._clock = clock
         self._root = discovery_root
         if stream_factory is None:
             stream_factory = _default_stream_factory(quiet_seconds)
         self._stream = stream_factory()
 
-        self._jobs: queue.SimpleQueue[tuple[str, str | None, float]] = queue.SimpleQueue()
+        self._jobs = Requests()
         self._stop = threading.Event()
         self._ready = threading.Event()
         self._thread: threading.Thread | None = None
         self._wake_r, self._wake_w = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)
         self._link: ModemLink | None = None
         self._profile: ModemProfile = GENERIC
-        self._info: ModemInfo | None = None
+        self._info: ev.ModemInfo | None = None
         self._last_activity: float | None = None  # last RING / caller ID of the current call
         self._offhook = False
         # Japan's Number Display on a voice modem (callerid.modem.number_display): answer CAR once
@@ -121,6 +123,7 @@ class ModemDriver:
         self._on_joined: Callable[[JoinResult], None] | None = None
         self._stop_join = threading.Event()
         self._joining = False
+        self._unreported: str | None = None  # the running job's ref until its result is out
 
     # ---- public API (any thread) ----------------------------------------------------------
     def start(self) -> None:
@@ -143,13 +146,13 @@ class ModemDriver:
                 os.close(fd)
         self._wake_r = self._wake_w = -1
 
-    def hang_up(self) -> None:
-        """Drop the current call: off-hook (answers it), a short hold, on-hook. Returns at once."""
-        self._queue("hang_up", None)
+    def hang_up(self, ref: str | None = None) -> None:
+        """Drop the call: off-hook, a short hold, on-hook. Returns at once; HangUpResult(ref) follows."""
+        self._queue("hang_up", None, ref)
 
-    def play_to_caller(self, wav_path: str | Path) -> None:
-        """Answer and play a WAV to the caller in voice mode, then hang up. Returns at once."""
-        self._queue("play", str(wav_path))
+    def play_to_caller(self, wav_path: str | Path, ref: str | None = None) -> None:
+        """Answer, play a WAV to the caller, hang up. Returns at once; HangUpResult(ref) follows."""
+        self._queue("play", str(wav_path), ref)
 
     def join_if_answered(
         self, announcement_wav: str | Path, settings: JoinSettings, on_done: Callable[[JoinResult], None]
@@ -168,7 +171,7 @@ class ModemDriver:
         self._stop_join.set()
         return True
 
-    def identify(self, timeout: float = 5.0) -> ModemInfo:
+    def identify(self, timeout: float = 5.0) -> ev.ModemInfo:
         """What the modem is and which commands it took: from the running driver, or by probing."""
         if self._thread is not None and self._thread.is_alive():
             if not self._ready.wait(timeout) or self._info is None:
@@ -200,14 +203,15 @@ class ModemDriver:
     # ---- LinkListener (driver thread) -----------------------------------------------------
     def on_line(self, line: str, now: float) -> None:
         is_ring = line.upper() == "RING"
-        if self._last_activity is not None and now >= self._last_activity + self._ring_gap:
+        over_at = self._call_over_at()
+        if over_at is not None and now >= over_at:
             self._end_call(now)  # the gap passed while this line was on its way: that call is over
         if is_ring:
             self._last_activity = now
             self._pickup.ring(now)
         self._emit_records(self._guard(self._stream.feed_line, line, now), now)
         if is_ring:
-            self._emit(Ring(now))
+            self._emit(ev.Ring(now))
             if self._car.ring(now) and not self._nd_tried and self._number_display_on():
                 self._nd_tried = True  # once per call: CAR lasts 6 s, the capture about 2 s
                 self._queue("number_display", None)
@@ -217,11 +221,19 @@ class ModemDriver:
         deadline = self._guard(self._stream.deadline)
         if deadline is not None:
             times.append(deadline)
-        if self._last_activity is not None:
-            times.append(self._last_activity + self._ring_gap)
-            if (pickup := self._pickup.deadline()) is not None:
-                times.append(pickup)
+        over_at = self._call_over_at()
+        if over_at is not None:
+            times.append(over_at)
+        if self._last_activity is not None and (pickup := self._pickup.deadline()) is not None:
+            times.append(pickup)
         return min(times) if times else None
+
+    def _call_over_at(self) -> float | None:  # a ring gap after the last ring or caller ID, unless...
+        if self._last_activity is None or self._offhook:  # off-hook on it: we end it ourselves
+            return None
+        over_at = self._last_activity + self._ring_gap
+        deadline = self._guard(self._stream.deadline)
+        return over_at if deadline is None else max(over_at, deadline)
 
     def run_timers(self, now: float) -> None:
         deadline = self._guard(self._stream.deadline)
@@ -230,7 +242,8 @@ class ModemDriver:
         if self._last_activity is not None and (announcement := self._pickup.take(now)) is not None:
             self._queue("join", announcement)  # the rings stopped early: join before the gap ends it
             return
-        if self._last_activity is not None and now >= self._last_activity + self._ring_gap:
+        over_at = self._call_over_at()
+        if over_at is not None and now >= over_at:
             self._end_call(now)
 
     def stop_requested(self) -> bool:
@@ -256,8 +269,10 @@ class ModemDriver:
                         failing = True
                         self._status(ModemState.LOST, str(exc))
                     log.info("modem: %s; retrying in %.2f s", exc, backoff)
-                    self._idle_wait(backoff)
-                    backoff = min(backoff * 2, self._backoff_max)
+                    if self._idle_wait(backoff, watch_port=self._port_missing()):
+                        backoff = self._backoff_initial  # plugged back in: open it now
+                    else:
+                        backoff = min(backoff * 2, self._backoff_max)
                 except Stopping:
                     raise
                 except Exception as exc:  # a bug must not end caller-ID reception: reopen and go on
@@ -326,31 +341,40 @@ class ModemDriver:
 
     def _run_jobs(self, link: ModemLink) -> None:
         while True:
-            try:
-                kind, arg, queued_at = self._jobs.get_nowait()
-            except queue.Empty:
+            if (job := self._jobs.take()) is None:
                 return
-            if self._clock() - queued_at > self._ring_gap:
-                log.warning("modem: dropping a %s request queued %.1f s ago (the call is over)",
-                            kind, self._clock() - queued_at)
+            if (age := self._clock() - job.queued_at) > self._ring_gap:
+                why = f"dropped: queued {age:.1f} s ago, the call is over"
+                log.warning("modem: %s request %s", job.kind, why)
+                self._hang_up_result(job.ref, False, why)
                 continue
-            if kind == "hang_up":
-                self._do_hang_up(link)
-            elif kind == "play" and arg is not None:
-                self._do_play(link, arg)
-            elif kind == "number_display":
-                self._do_number_display(link)
-            elif kind == "arm_join" and arg is not None and self._last_activity is not None:
-                self._pickup.arm(arg)
-            elif kind == "join" and arg is not None:
-                self._do_join(link, arg)
+            self._unreported = job.ref
+            try:
+                if job.kind == "hang_up":
+                    self._do_hang_up(link)
+                elif job.kind == "play" and job.arg is not None:
+                    self._do_play(link, job.arg)
+                elif job.kind == "number_display":
+                    self._do_number_display(link)
+                elif job.kind == "arm_join" and job.arg is not None and self._last_activity is not None:
+                    self._pickup.arm(job.arg)
+                elif job.kind == "join" and job.arg is not None:
+                    self._do_join(link, job.arg)
+            except LinkLost as exc:
+                self._hang_up_result(self._unreported, False, f"the modem went away: {exc}")
+                raise
+            finally:
+                self._unreported = None
 
     def _do_hang_up(self, link: ModemLink) -> None:
         self._offhook = True
+        refused = []
         for cmd in self._profile.offhook_commands:
             response = link.command(cmd, self._command_timeout)
             if not response.ok:
                 log.warning("modem: AT%s answered %s", cmd, response.result)
+                refused.append(f"AT{cmd} answered {response.result}")
+        self._report(not refused, "; ".join(refused) or "off-hook: the call is dropped")
         link.wait(self._hangup_hold)
         self._on_hook(link)
         self._end_call(self._clock())
@@ -369,6 +393,7 @@ class ModemDriver:
             samples = wav_to_u8(wav_path, self._profile.sample_rate)
         except WavError as exc:
             self._status(ModemState.ERROR, f"cannot play to caller: {exc}")
+            self._report(False, f"cannot play to caller: {exc}")
             return
         caller_id = self._info.caller_id_command if self._info else None
         self._offhook = True
@@ -379,11 +404,13 @@ class ModemDriver:
                      f" (stopped: {result.stopped_by})" if result.stopped_by else "")
         except VoiceError as exc:
             self._status(ModemState.ERROR, f"cannot play to caller: {exc}")
+            self._report(False, f"cannot play to caller: {exc}")
         finally:
             try:
                 leave_voice(link, self._profile, caller_id, self._command_timeout)  # on-hook first
             finally:
                 self._offhook = False
+        self._report(True, "answered, played the warning and hung up")  # no-op if reported above
         self._end_call(self._clock())
 
     def _do_join(self, link: ModemLink, announcement_wav: str) -> None:
@@ -423,6 +450,7 @@ class ModemDriver:
             return
         finally:
             self._offhook = False  # capture() went back on-hook whatever happened
+            self._last_activity = self._clock()  # the call rings on after the capture
         try:
             records = decode_capture(samples, self._profile.sample_rate, self._profile.voice_encoding)
         except Exception:  # a decoder bug must not take the modem down
@@ -433,12 +461,16 @@ class ModemDriver:
                         len(samples) / self._profile.sample_rate)
         self._emit_records(records, self._clock())
 
-    def _idle_wait(self, seconds: float) -> None:
-        """Wait without a port (backoff), still running the stream's quiet timer."""
+    def _idle_wait(self, seconds: float, *, watch_port: bool = False) -> bool:
+        """Wait without a port (backoff), still running the stream's quiet timer. With `watch_port`
+        (unplugged) look for the port every `appear_poll_seconds` (one stat) and return True once it
+        is back: a call ringing as the modem returns must not wait out the back-off."""
         deadline = self._clock() + seconds
         while (remaining := deadline - self._clock()) > 0:
             timer = self.next_timer()
             timeout = remaining if timer is None else min(remaining, max(0.0, timer - self._clock()))
+            if watch_port:
+                timeout = min(timeout, self._appear_poll)
             ready, _, _ = select.select([self._wake_r], [], [], timeout)
             if ready:
                 with contextlib.suppress(OSError):
@@ -446,6 +478,15 @@ class ModemDriver:
                 if self._stop.is_set():
                     raise Stopping
             self.run_timers(self._clock())
+            self._expire_jobs()
+            if watch_port and not self._port_missing():
+                return True
+        return False
+
+    def _port_missing(self) -> bool:  # unplugged (nothing at the path), not broken
+        if self.port == "auto":
+            return not find_ports(self._root)
+        return not os.path.exists(self.port)
 
     def _drop_link(self) -> None:
         self._ready.clear()
@@ -465,11 +506,25 @@ class ModemDriver:
         self._drop_link()
         now = self._clock()
         self._emit_records(self._guard(self._stream.flush) or [], now)
+        self._expire_jobs(why="the appliance stopped before the modem could do it")
 
     # ---- helpers --------------------------------------------------------------------------
-    def _queue(self, kind: str, arg: str | None) -> None:
-        self._jobs.put((kind, arg, self._clock()))
+    def _queue(self, kind: str, arg: str | None, ref: str | None = None) -> None:
+        self._jobs.put(Request(kind, arg, self._clock(), ref))
         self._wake()
+
+    def _expire_jobs(self, why: str | None = None) -> None:  # hang-ups that can no longer be done
+        now = self._clock()
+        for job in self._jobs.expire(now, self._ring_gap, everything=why is not None):
+            self._hang_up_result(job.ref, False, why or f"dropped: no modem for {now - job.queued_at:.1f} s")
+
+    def _report(self, done: bool, detail: str) -> None:  # once per job: the first word is the truth
+        ref, self._unreported = self._unreported, None
+        self._hang_up_result(ref, done, detail)
+
+    def _hang_up_result(self, ref: str | None, done: bool, detail: str) -> None:
+        if ref is not None:
+            self._emit(ev.HangUpResult(ref, done, detail, self._clock()))
 
     def _wake(self) -> None:
         with contextlib.suppress(OSError):
@@ -481,18 +536,18 @@ class ModemDriver:
         self._car.reset()
         if self._last_activity is not None:
             self._last_activity = None
-            self._emit(CallEnded(now))
+            self._emit(ev.CallEnded(now))
 
     def _emit_records(self, records: Iterable[CallerID] | None, now: float) -> None:
         for caller in records or ():
             self._last_activity = now
-            self._emit(CallerIDReceived(caller, now))
+            self._emit(ev.CallerIDReceived(caller, now))
 
     def _status(self, state: ModemState, detail: str) -> None:
         log.info("modem %s: %s", state, detail)
-        self._emit(ModemStatus(state, detail, self._clock()))
+        self._emit(ev.ModemStatus(state, detail, self._clock()))
 
-    def _emit(self, event: ModemEvent) -> None:
+    def _emit(self, event: ev.ModemEvent) -> None:
         try:
             self._on_event(event)
         except Exception:

@@ -46,7 +46,18 @@ class CallEnded:
     at: float
 
 
-ModemEvent = Ring | CallerIDReceived | ModemStatus | CallEnded
+@dataclass(frozen=True, slots=True)
+class HangUpResult:
+    """What became of a hang-up (or a play-then-hang-up) asked for with `ref`: done means the
+    off-hook command reached the line; otherwise `detail` says why not (refused, dropped, unplugged)."""
+
+    ref: str
+    done: bool
+    detail: str
+    at: float
+
+
+ModemEvent = Ring | CallerIDReceived | ModemStatus | CallEnded | HangUpResult
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,4 +82,6 @@ class ModemInfo:
         return self.caller_id_command is not None
 
 
-__all__ = ["STATES", "CallEnded", "CallerIDReceived", "ModemEvent", "ModemInfo", "ModemStatus", "Ring"]
+__all__ = ["STATES", "CallEnded", "CallerIDReceived", "HangUpResult", "ModemEvent", "ModemInfo",
+           "ModemStatus",
+           "Ring"]

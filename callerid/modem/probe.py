@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import os
+import stat
 
 from callerid.modem.discovery import usb_info
 from callerid.modem.events import ModemInfo
@@ -27,6 +28,35 @@ def open_serial(path: str, write_timeout: float):  # noqa: ANN201 - serial.Seria
     except (serial.SerialException, OSError, ValueError) as exc:
         reason = os.strerror(exc.errno) if getattr(exc, "errno", None) else str(exc)
         raise LinkLost(f"cannot open {path}: {reason}") from exc
+
+
+def impossible_port(path: str) -> str | None:
+    """Why `path` can never be a modem (a folder, a regular file, /dev/null...), else None.
+
+    A path that does not exist is possible: a USB modem that is not plugged in yet, waited for
+    (hot-plug). One that exists but cannot be opened now (permissions, busy) is left to the
+    driver's retries too; only a path whose kind rules out a serial port is refused.
+    """
+    if path == "auto":
+        return None
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return None  # missing (or a dangling link): the modem may be plugged in later
+    if stat.S_ISDIR(mode):
+        return f"{path} is a folder, not a modem port"
+    if not stat.S_ISCHR(mode):
+        return f"{path} is a regular file or another non-device, not a modem port"
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_NOCTTY | os.O_NONBLOCK)
+    except OSError:
+        return None
+    try:
+        if not os.isatty(fd):
+            return f"{path} is a device but not a serial port (not a terminal), so not a modem port"
+    finally:
+        os.close(fd)
+    return None
 
 
 class _ProbeListener:

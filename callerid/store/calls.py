@@ -66,7 +66,9 @@ class CallLog(Database):
         row = call_row(record)
         with self._write() as conn:
             cursor = conn.execute(INSERT_CALL, row)
-            return int(cursor.lastrowid or 0)
+            call_id = int(cursor.lastrowid or 0)
+        self.keep_reserve()
+        return call_id
 
     @guarded
     def set_actions(self, call_id: int, actions: Sequence[str]) -> bool:
@@ -82,6 +84,23 @@ class CallLog(Database):
             conn.execute(
                 "UPDATE calls SET actions = ?, flagged = ? WHERE id = ?",
                 (dumps(list(actions)), int(is_flagged(row["action"], actions)), key),
+            )
+            return True
+
+    @guarded
+    def record_hang_up(self, call_id: int, done: bool, actions: Sequence[str]) -> bool:
+        """What the modem did with the call's hang-up, and the actions that leaves; False if no such call."""
+        actions = tuple(str(a) for a in actions)
+        key = row_id(call_id)
+        if key is None:
+            return False
+        with self._write() as conn:
+            row = conn.execute("SELECT action FROM calls WHERE id = ?", (key,)).fetchone()
+            if row is None:
+                return False
+            conn.execute(
+                "UPDATE calls SET actions = ?, flagged = ?, hang_up_done = ? WHERE id = ?",
+                (dumps(list(actions)), int(is_flagged(row["action"], actions)), int(bool(done)), key),
             )
             return True
 

@@ -9,12 +9,20 @@ Why these choices:
   processes are handled by `busy_timeout` and `BEGIN IMMEDIATE`.
 - Before a migration (callerid.store.schema) a backup copy of the file is written next to it.
 - Every value goes through `?`/`:name` parameters: caller names come from the caller.
+- A full disk must not cost a call: the write-ahead log is checkpointed every few pages and kept at
+  most `WAL_LIMIT_BYTES` (by default SQLite lets it reach 4 MB before it checkpoints, which on a
+  nearly full disk is exactly the space that was left); a write that finds the disk full truncates
+  the WAL and, if that is not enough, gives up a reserve file kept next to the log
+  (`<db>-reserve`, `RESERVE_BYTES`) and tries once more. The reserve comes back when the disk has
+  room again. Reserve space rather than a spool elsewhere: a spool on the same full disk fails the
+  same way, and one on a RAM disk is not durable.
 """
 
 from __future__ import annotations
 
 import errno
 import functools
+import logging
 import os
 import sqlite3
 import threading
@@ -29,6 +37,16 @@ from callerid.store.schema import MIGRATIONS, OUR_TABLES, SCHEMA_VERSION
 
 #: How long a connection waits for another process's write lock before giving up.
 BUSY_TIMEOUT_MS = 10_000
+#: Pages in the WAL after which a commit checkpoints it (passively: it never waits for readers):
+#: every commit, so the WAL never holds more than one transaction and its file (kept up to
+#: WAL_LIMIT_BYTES) is reused in place instead of asking a nearly full disk for new space.
+WAL_AUTOCHECKPOINT_PAGES = 1
+#: The WAL file is truncated to this size whenever it is reset after a checkpoint.
+WAL_LIMIT_BYTES = 64 * 1024
+#: Space kept in `<db>-reserve` and given up when the disk fills, so held calls can be written.
+RESERVE_BYTES = 64 * 1024
+
+log = logging.getLogger("callerid.store")
 
 T = TypeVar("T")
 
@@ -64,12 +82,22 @@ def explain(exc: sqlite3.Error, path: Path) -> str:
     return f"{path}: {message}"
 
 
+def disk_full(exc: BaseException) -> bool:
+    return isinstance(exc, sqlite3.Error) and "full" in str(exc).lower()
+
+
 def guarded(method: Callable[..., T]) -> Callable[..., T]:
-    """Public methods raise StoreError with a clear line, never a bare sqlite3 error."""
+    """Public methods raise StoreError with a clear line, never a bare sqlite3 error; a write that
+    found the disk full is tried once more after the store made room (Database._make_room)."""
 
     @functools.wraps(method)
     def wrapper(self: Any, *args: Any, **kwargs: Any) -> T:
         try:
+            try:
+                return method(self, *args, **kwargs)
+            except sqlite3.Error as exc:
+                if not disk_full(exc) or not self._make_room():
+                    raise
             return method(self, *args, **kwargs)
         except sqlite3.Error as exc:
             raise StoreError(explain(exc, self.path)) from exc
@@ -102,6 +130,7 @@ class Database:
         self._write_lock = threading.Lock()
         self._closed = False
         self._immutable = False
+        self.reserve_path = Path(f"{self.path}-reserve")
         try:
             self._prepare()
         except sqlite3.Error as exc:
@@ -131,6 +160,8 @@ class Database:
             conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
             conn.execute(f"PRAGMA synchronous = {'FULL' if self.durable else 'NORMAL'}")
             conn.execute("PRAGMA foreign_keys = ON")
+            if not self.readonly:
+                conn.execute(f"PRAGMA wal_autocheckpoint = {WAL_AUTOCHECKPOINT_PAGES}")
             conn.execute("PRAGMA user_version").fetchone()  # opens the file now, so errors surface here
         except BaseException:
             conn.close()
@@ -194,9 +225,65 @@ class Database:
             try:
                 yield conn
             except BaseException:
-                conn.execute("ROLLBACK")
+                with suppress(sqlite3.Error):
+                    conn.execute("ROLLBACK")
                 raise
-            conn.execute("COMMIT")
+            try:
+                conn.execute("COMMIT")
+            except sqlite3.Error:  # e.g. the disk filled: never leave the transaction open
+                with suppress(sqlite3.Error):
+                    conn.execute("ROLLBACK")
+                raise
+
+    # -- room on a full disk
+
+    def _make_room(self) -> bool:
+        """The disk is full: truncate the WAL, give up the reserve if needed. True: try again."""
+        if self.readonly or self._closed:
+            return False
+        if self._checkpoint():
+            return True
+        if self.reserve_path.exists():
+            with suppress(OSError):
+                self.reserve_path.unlink()
+                log.warning("the disk under %s is full: gave up its %d KB reserve so calls can still be "
+                            "written; free some space", self.path, RESERVE_BYTES // 1024)
+            self._checkpoint()
+            return True
+        return False
+
+    def _checkpoint(self) -> bool:
+        """Copy the WAL into the file and truncate it; True when the WAL is now empty."""
+        try:
+            busy, _, _ = self._conn().execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+        except sqlite3.Error:
+            return False
+        return not busy and self._wal_size() == 0
+
+    def _wal_size(self) -> int:
+        try:
+            return os.path.getsize(f"{self.path}-wal")
+        except OSError:
+            return 0
+
+    def keep_reserve(self) -> None:
+        """Put the reserve back once the disk has room for it and a margin (cheap: one statvfs)."""
+        if self.readonly or self.reserve_path.exists():
+            return
+        try:
+            st = os.statvfs(self.path.parent)
+            if st.f_bavail * st.f_frsize < 3 * RESERVE_BYTES:
+                return
+            partial = self.reserve_path.with_name(self.reserve_path.name + ".part")
+            fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            try:
+                os.posix_fallocate(fd, 0, RESERVE_BYTES)
+            finally:
+                os.close(fd)
+            partial.replace(self.reserve_path)
+        except OSError:
+            with suppress(OSError):
+                self.reserve_path.with_name(self.reserve_path.name + ".part").unlink()
 
     # -- opening, checking and upgrading the file
 
@@ -242,11 +329,13 @@ class Database:
             raise StoreError(
                 f"{self.path}: SQLite refused WAL mode (journal_mode={mode}); is it on a network share?"
             )
-        conn.execute("PRAGMA journal_size_limit = 4194304")  # keep the -wal file small on an SD card
+        conn.execute(f"PRAGMA journal_size_limit = {WAL_LIMIT_BYTES}")  # see the module docstring
         if version < SCHEMA_VERSION:
             self._migrate(conn, version)
+            self._checkpoint()
         with self._write_lock:
             files.check_writable(conn)  # a read-only file is refused now, not at the first call
+        self.keep_reserve()
 
     def _create_file(self) -> None:
         """A new database file is private from the start (files.create_private says who may read it)."""

@@ -144,6 +144,7 @@ def call_row(record: CallRecord) -> dict[str, Any]:
         "reasons": dumps([[r.code, r.detail, r.detail_ja] for r in verdict.reasons]),
         "actions": dumps(list(actions)),
         "reviewed": int(bool(record.reviewed)),
+        "hang_up_done": None if record.hang_up_done is None else int(record.hang_up_done),
         "at_utc": at_utc,
         "at_local": at_local,
         "flagged": int(is_flagged(verdict.action, actions)),
@@ -155,6 +156,7 @@ CALL_COLUMNS = [
     "received_at", "format", "number", "name", "absence", "name_absence", "cid_date", "cid_time",
     "checksum_ok", "raw", "extras", "v_input", "v_number", "e164", "display", "country", "verdict",
     "risk", "action", "reasons", "actions", "reviewed", "at_utc", "at_local", "flagged", "search_digits",
+    "hang_up_done",
 ]
 INSERT_CALL = (
     f"INSERT INTO calls ({', '.join(CALL_COLUMNS)}) VALUES ({', '.join(':' + c for c in CALL_COLUMNS)})"
@@ -200,6 +202,7 @@ def record_from_row(row: sqlite3.Row) -> CallRecord:
         actions=tuple(vocabulary(Action, a) for a in loads_list(row["actions"])),
         reviewed=bool(row["reviewed"]),
         id=int(row["id"]),
+        hang_up_done=None if row["hang_up_done"] is None else bool(row["hang_up_done"]),
     )
 
 

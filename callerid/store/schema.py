@@ -130,9 +130,18 @@ def _migrate_4(conn: sqlite3.Connection) -> None:
     conn.execute("CREATE INDEX recordings_call ON recordings (call_id)")
 
 
+def _migrate_5(conn: sqlite3.Connection) -> None:
+    """Issue 14 (faults): `calls.hang_up_done`, what the modem did with a requested hang-up.
+
+    NULL: none was asked (or the driver never said); 1: it reached the line; 0: it failed or was
+    dropped. Old rows stay NULL: nobody knows any more what their modem did.
+    """
+    conn.execute("ALTER TABLE calls ADD COLUMN hang_up_done INTEGER")
+
+
 #: Applied in order; migration i takes a file from version i to version i + 1.
 MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (
-    _migrate_1, _migrate_2, _migrate_3, _migrate_4,
+    _migrate_1, _migrate_2, _migrate_3, _migrate_4, _migrate_5,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

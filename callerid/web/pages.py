@@ -84,6 +84,7 @@ def call_view(
         "actions": present.action_labels(record.actions, lang),
         "outcome": present.action_labels(record.actions, lang, quiet=(Action.PANEL,), empty=False),
         "reviewed": record.reviewed,
+        "hang_up_failed": record.hang_up_done is False,  # asked for, never reached the line
     }
 
 

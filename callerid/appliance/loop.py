@@ -14,7 +14,6 @@ record with its id, e.g. to queue a notification).
 
 from __future__ import annotations
 
-import json
 import logging
 import queue
 import threading
@@ -27,6 +26,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from callerid.alert import AlertSink
 from callerid.appliance.call import Call
+from callerid.appliance.held import UNSAVED_RETRY_SECONDS, HeldCalls, Unsaved
 from callerid.appliance.household import BUTTON_LABEL, Household
 from callerid.appliance.plan import plan_actions
 from callerid.model import Action, CallerID, CallRecord, ListKind, ModemState
@@ -43,10 +43,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("callerid.appliance")
 
-#: Calls kept in memory while the disk refuses writes (beyond this the oldest are dropped).
-MAX_UNSAVED = 1000
-#: How often held calls are tried again while the disk refuses them (space may come back any time).
-UNSAVED_RETRY_SECONDS = 1.0
 #: Calls whose hang-up the driver has not reported on yet (beyond this the oldest are forgotten).
 MAX_AWAITING_HANG_UP = 64
 #: How often the idle loop reloads the family's lists (the website may change them).
@@ -82,7 +78,6 @@ class Timings:
     warning_at: float | None = None
 
 
-@dataclass
 class ApplianceHooks:
     """Optional observers; the benchmark and tests use them, the product does not need them."""
 
@@ -91,12 +86,7 @@ class ApplianceHooks:
 
 
 @dataclass
-class _Unsaved:
-    record: CallRecord
-    requested: frozenset[Action]
-
-
-class Appliance:
+class Appliance(HeldCalls):
     """Screens every incoming call and acts on it; `run()` until `stop()`."""
 
     def __init__(
@@ -132,7 +122,7 @@ class Appliance:
         self._stopping = threading.Event()
         self._call: Call | None = None
         self._household = Household()
-        self._unsaved: list[_Unsaved] = []  # calls the disk refused, oldest first
+        self._unsaved: list[Unsaved] = []  # calls the disk refused, oldest first
         self._awaiting_hang_up: dict[str, CallRecord] = {}  # key -> record, until the driver reports
         self._lists: FamilyLists = FamilyLists.empty(region)
         self._lists_loaded_at = 0.0
@@ -409,46 +399,6 @@ class Appliance:
             _guard(lambda s=sink: message(s), f"{type(sink).__name__}.{what}")
 
     # -- the log -----------------------------------------------------------------------------------
-
-    def _commit(self, record: CallRecord, requested: frozenset[Action]) -> CallRecord:
-        """Write the call now; if the disk refuses (full, read-only), keep it and retry later."""
-        try:
-            call_id = self._store.add_call(record)
-        except Exception as exc:  # one line: the store's message says why (full, read-only...)
-            self._unsaved.append(_Unsaved(record, requested))
-            del self._unsaved[:-MAX_UNSAVED]
-            log.error("could not write the call from %s to the log (%s); holding %d call(s) in memory, "
-                      "retrying every %g s", record.caller.number or "an unknown number", exc,
-                      len(self._unsaved), UNSAVED_RETRY_SECONDS)
-            return record
-        return self._logged(replace(record, id=call_id), requested)
-
-    def _retry_unsaved(self) -> None:
-        while self._unsaved:
-            waiting = self._unsaved[0]
-            try:
-                call_id = self._store.add_call(waiting.record)
-            except Exception as exc:
-                log.debug("the call log still refuses writes: %s", exc)
-                return
-            del self._unsaved[0]
-            log.info("wrote a call that had waited in memory to the log")
-            record = self._logged(replace(waiting.record, id=call_id), waiting.requested)
-            if record.key in self._awaiting_hang_up:
-                self._awaiting_hang_up[record.key] = record
-            call = self._call
-            if call is not None and call.record is not None and call.record.key == record.key:
-                call.record = record
-
-    def _keep_unsaved_at_exit(self) -> None:
-        """Stopping with calls the disk refused: one last try, then each one goes to the journal as
-        a `log --json` line (kept outside the full disk) so that nothing is silently dropped."""
-        if self._unsaved:
-            self._retry_unsaved()
-        for waiting in self._unsaved:
-            log.error("call not written to the log (the disk refused it), kept here: %s",
-                      json.dumps(waiting.record.to_json(), ensure_ascii=False))
-        self._unsaved.clear()
 
     def _logged(self, record: CallRecord, requested: frozenset[Action]) -> CallRecord:
         """The call is in the log: the household and the listeners see it with its id."""

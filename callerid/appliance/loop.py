@@ -78,6 +78,7 @@ class Timings:
     warning_at: float | None = None
 
 
+@dataclass
 class ApplianceHooks:
     """Optional observers; the benchmark and tests use them, the product does not need them."""
 
@@ -85,7 +86,6 @@ class ApplianceHooks:
     on_status: Callable[[str, str], None] | None = None
 
 
-@dataclass
 class Appliance(HeldCalls):
     """Screens every incoming call and acts on it; `run()` until `stop()`."""
 

@@ -73,23 +73,14 @@ class CallLog(Database):
     @guarded
     def set_actions(self, call_id: int, actions: Sequence[str]) -> bool:
         """Record what was actually done for a call; False if there is no such call."""
-        actions = tuple(str(a) for a in actions)
-        key = row_id(call_id)
-        if key is None:
-            return False
-        with self._write() as conn:
-            row = conn.execute("SELECT action FROM calls WHERE id = ?", (key,)).fetchone()
-            if row is None:
-                return False
-            conn.execute(
-                "UPDATE calls SET actions = ?, flagged = ? WHERE id = ?",
-                (dumps(list(actions)), int(is_flagged(row["action"], actions)), key),
-            )
-            return True
+        return self._update_actions(call_id, actions, hang_up_done=None)
 
     @guarded
     def record_hang_up(self, call_id: int, done: bool, actions: Sequence[str]) -> bool:
         """What the modem did with the call's hang-up, and the actions that leaves; False if no such call."""
+        return self._update_actions(call_id, actions, hang_up_done=done)
+
+    def _update_actions(self, call_id: int, actions: Sequence[str], *, hang_up_done: bool | None) -> bool:
         actions = tuple(str(a) for a in actions)
         key = row_id(call_id)
         if key is None:
@@ -98,10 +89,13 @@ class CallLog(Database):
             row = conn.execute("SELECT action FROM calls WHERE id = ?", (key,)).fetchone()
             if row is None:
                 return False
-            conn.execute(
-                "UPDATE calls SET actions = ?, flagged = ?, hang_up_done = ? WHERE id = ?",
-                (dumps(list(actions)), int(is_flagged(row["action"], actions)), int(bool(done)), key),
-            )
+            flagged = int(is_flagged(row["action"], actions))
+            if hang_up_done is None:
+                conn.execute("UPDATE calls SET actions = ?, flagged = ? WHERE id = ?",
+                             (dumps(list(actions)), flagged, key))
+            else:
+                conn.execute("UPDATE calls SET actions = ?, flagged = ?, hang_up_done = ? WHERE id = ?",
+                             (dumps(list(actions)), flagged, int(bool(hang_up_done)), key))
             return True
 
     @guarded

@@ -205,7 +205,10 @@ class WebServer:
         server = self.server
         # Close every socket from inside the server's own loop thread (wasyncore is not thread-safe);
         # with its socket map empty the loop returns and the thread ends.
-        server.trigger.pull_trigger(lambda: wasyncore.close_all(server._map, ignore_all=True))
+        try:
+            server.trigger.pull_trigger(lambda: wasyncore.close_all(server._map, ignore_all=True))
+        except OSError:  # the loop already closed its trigger (EBADF): it is shutting down by itself
+            log.debug("website loop already closing")
         server.task_dispatcher.shutdown(cancel_pending=True, timeout=timeout)
         self.thread.join(timeout)
         if self.thread.is_alive():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import socket
 import subprocess
@@ -25,10 +26,22 @@ def _free_port() -> int:
 def _demo(tmp_path: Path, *extra: str) -> subprocess.Popen[str]:
     config = tmp_path / "config.toml"
     config.write_text(QUIET)
+    # PYTHONFAULTHANDLER: a demo that hangs is aborted by _finish and prints every thread's stack.
     return subprocess.Popen(
         [sys.executable, "-m", "callerid", "demo", "--config", str(config), "--speed", "8", *extra],
         cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env={**os.environ, "PYTHONFAULTHANDLER": "1"},
     )
+
+
+def _finish(proc: subprocess.Popen[str], timeout: float) -> tuple[str, str]:
+    """Wait for the demo to end; if it hangs, abort it so the failure shows where each thread was."""
+    try:
+        return proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.send_signal(signal.SIGABRT)
+        out, err = proc.communicate(timeout=30)
+        raise AssertionError(f"the demo did not end within {timeout} s:\n{out}\n{err}") from None
 
 
 def _wait_for_line(proc: subprocess.Popen[str], needle: str, timeout: float) -> str:
@@ -78,7 +91,7 @@ def test_a_second_demo_refuses_in_one_line_and_leaves_the_first_alone(tmp_path: 
         finally:
             store.close()
         first.send_signal(signal.SIGINT)
-        out, err = first.communicate(timeout=15)
+        out, err = _finish(first, timeout=15)
         assert first.returncode == 0 and "Traceback" not in out + err
     finally:
         if first.poll() is None:

@@ -11,6 +11,7 @@ from gpiozero import LED
 from gpiozero.pins.mock import MockFactory
 
 from callerid.alert import AlertSink
+from callerid.alert.mock_pins import HISTORY, BoundedMockPin
 from callerid.alert.panel import PATTERNS, PanelAlerts, choose_pin_factory
 from callerid.model import VERDICT_CODES, Action, CallRecord
 
@@ -350,6 +351,36 @@ def test_off_the_pi_the_default_factory_is_mock(monkeypatch: pytest.MonkeyPatch)
     factory = choose_pin_factory()
     assert isinstance(factory, MockFactory)
     assert Device.pin_factory is factory
+    assert factory.pin_class is BoundedMockPin  # the appliance's mock pins do not grow without end
+
+
+@pytest.mark.parametrize("env", [{}, {"GPIOZERO_PIN_FACTORY": "mock"}])
+def test_months_of_calls_off_the_pi_keep_the_pins_memory_flat(
+    env: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The stock MockPin records every change; the appliance's own mock pins keep the last few."""
+    from gpiozero import Device
+
+    monkeypatch.delenv("GPIOZERO_PIN_FACTORY", raising=False)
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.setattr(Device, "ensure_pin_factory", _no_gpio_here)
+    monkeypatch.setattr(Device, "pin_factory", None)
+    factory = choose_pin_factory()
+    led = LED(RED, pin_factory=factory)
+    try:
+        for _ in range(5000):  # a call blinks and beeps a few dozen times
+            led.toggle()
+        assert len(factory.pin(RED).states) == HISTORY
+        assert factory.pin(RED).states[-1].state is led.is_lit
+    finally:
+        led.close()
+
+
+def _no_gpio_here() -> None:
+    from gpiozero.exc import BadPinFactory
+
+    raise BadPinFactory("no GPIO pins here")
 
 
 def test_disabled_panel_opens_no_pins(factory: MockFactory) -> None:

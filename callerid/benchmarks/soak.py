@@ -51,15 +51,17 @@ def soak(tmp: Path, calls: int, *, progress: bool = True) -> list[tuple[int, flo
     db = tmp / "soak.db"
     rng = random.Random(11)
     samples: list[tuple[int, float]] = []
-    with SimulatedModem("conexant", time_scale=SCALE) as sim:
+    appliance_log = tmp / "appliance.log"
+    with SimulatedModem("conexant", time_scale=SCALE) as sim, appliance_log.open("w") as log_file:
+        # The appliance's messages go to a file, not a pipe nobody reads: a full pipe would stall it.
         child = subprocess.Popen(
             [sys.executable, "-m", "callerid.benchmarks.soak", sim.port, str(db), str(tmp)],
-            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+            stdout=subprocess.DEVNULL, stderr=log_file, text=True,
         )
         try:
-            assert child.stderr is not None
-            if "ready" not in child.stderr.readline():
-                raise RuntimeError("the appliance did not start")
+            if not _wait(lambda: "ready" in appliance_log.read_text() or child.poll() is not None, 30) \
+                    or child.poll() is not None:
+                raise RuntimeError(f"the appliance did not start: {appliance_log.read_text()[-500:]}")
             sim.wait_for(lambda s: s.caller_id_mode is not None, timeout=10)
             reader = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
             samples.append((0, rss_mb(child.pid)))
@@ -71,7 +73,8 @@ def soak(tmp: Path, calls: int, *, progress: bool = True) -> list[tuple[int, flo
                 sim.play_call(call)
                 if not _wait(lambda n=i - unlogged: _rows(reader) >= n, 10):
                     unlogged += 1
-                    print(f"  call {i} ({number}) was not logged within 10 s", flush=True)
+                    print(f"  call {i} ({number}) was not logged within 10 s; the appliance's last words:\n"
+                          f"{_tail(appliance_log)}", flush=True)
                 if number.startswith("+"):
                     sim.wait_for(lambda s, n=hangups: _back_on_hook(s, n), timeout=5)
                 if i % SAMPLE_EVERY == 0:
@@ -129,6 +132,10 @@ def _number(rng: random.Random, i: int) -> str:
 def _back_on_hook(sim: SimulatedModem, before: int) -> bool:
     hangups = sim.hangups
     return len(hangups) > before and hangups[before].onhook_at is not None
+
+
+def _tail(path: Path, lines: int = 8) -> str:
+    return "\n".join("    " + line for line in path.read_text(errors="replace").splitlines()[-lines:])
 
 
 def _rows(reader: sqlite3.Connection) -> int:

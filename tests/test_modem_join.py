@@ -135,7 +135,7 @@ def test_the_time_limit_ends_a_long_recording(tmp_path: Path) -> None:
 def test_each_profile_joins_with_its_own_line_selection(tmp_path: Path, profile: str, line: str) -> None:
     call = SimCall(caller=WITHHELD, rings=5, pickup_after=2, after_pickup="talks", talk_seconds=2.0)
     sim, _, joined, _, back, _, _ = run_call(tmp_path, call, profile=profile)
-    assert joined.results[0].outcome == "recorded"
+    assert joined.results[0].outcome == "recorded", (joined.results[0], sim.commands()[-12:])
     assert line in sim.commands() and back
 
 

@@ -20,7 +20,7 @@ demo: setup
 	$(VENV)/bin/callerid demo
 
 test: setup
-	$(VENV)/bin/ruff check callerid tests bench
+	$(VENV)/bin/ruff check callerid tests bench scripts firmware/image-test.d/callerid-clock-check
 	$(PY) -m pytest
 
 setup: $(STAMP)
@@ -33,7 +33,7 @@ $(STAMP): setup.py pyproject.toml debian-packages.txt scripts/apt-install.sh
 	touch $(STAMP)
 
 lint: setup
-	$(VENV)/bin/ruff check callerid tests bench
+	$(VENV)/bin/ruff check callerid tests bench scripts firmware/image-test.d/callerid-clock-check
 
 bench: setup
 	$(VENV)/bin/callerid bench

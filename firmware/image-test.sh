@@ -75,6 +75,12 @@ EOF
   debugfs -R "stat /etc/systemd/system/multi-user.target.wants/$unit.service" "$rootfs" 2>/dev/null \
     | grep -q 'Type: symlink' || { cat "$work/debugfs.err" >&2; echo "image-test: could not add $unit" >&2; exit 1; }
 done
+debugfs -w -f - "$rootfs" >/dev/null 2>>"$work/debugfs.err" <<EOF
+cd /usr/local/sbin
+write $FW/image-test.d/callerid-clock-check callerid-clock-check
+EOF
+debugfs -R "stat /usr/local/sbin/callerid-clock-check" "$rootfs" >/dev/null 2>&1 \
+  || { cat "$work/debugfs.err" >&2; echo "image-test: could not add callerid-clock-check" >&2; exit 1; }
 echo "image-test: booting $kernel + $initrd from $(basename "$IMG") on $MACHINE${dtb:+ with $dtb} (TCG)"
 
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
@@ -169,4 +175,10 @@ else
   echo "image-test: clock wrong: want zone $want_zone with NTP=yes, the guest says '${clock#image-test-probe: clock: }'"
   exit 1
 fi
+# The website's clock: a call logged at 00:00 UTC (09:00 JST) is shown at 09:00 (callerid-clock-check).
+shown=$(grep -ao 'image-test-probe: website clock: .*' "$console" | tr -d '\r' | head -n 1)
+case $shown in
+  *"website clock: ok "*) echo "image-test: ${shown#image-test-probe: }" ;;
+  *) echo "image-test: the website shows a 09:00 JST call wrongly: '${shown:-no clock-check line}'"; exit 1 ;;
+esac
 exit 0

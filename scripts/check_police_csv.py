@@ -2,7 +2,8 @@
 """Check the police directory and print its coverage per prefecture (issue 12).
 
 Why: the directory is only worth what its sources are. Every row must be a valid Japanese number
-whose area code belongs to the row's prefecture (phonenumbers' geocoder names the area), appear
+whose area code belongs to the row's prefecture (phonenumbers' geocoder names the area, as
+corrected in callerid/data/jp_areas.csv), appear
 once, and carry the page it was read from and the day it was seen. The coverage table (headquarters,
 consultation line, stations found out of the prefecture's count) goes into docs/screening.md.
 
@@ -29,10 +30,13 @@ COUNTS = ROOT / "callerid" / "data" / "police_jp_prefectures.csv"
 
 
 def geocoded_prefecture(number: phonenumbers.PhoneNumber, digits: str) -> str | None:
-    """The prefecture phonenumbers names for the number's area, else our generated table's."""
-    english = geocoder.description_for_number(number, "en")
-    tail = english.rsplit(", ", 1)[-1]
-    return tail if tail in PREFECTURES else prefecture_of(digits)
+    """Our area table's prefecture (the geocoder's, corrected: scripts/gen_jp_areas.py), else the
+    geocoder's own for an area the table does not know."""
+    known = prefecture_of(digits)
+    if known is not None:
+        return known
+    tail = geocoder.description_for_number(number, "en").rsplit(", ", 1)[-1]
+    return tail if tail in PREFECTURES else None
 
 
 def check_rows(rows: list[dict[str, str]]) -> list[str]:

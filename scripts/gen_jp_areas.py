@@ -6,7 +6,8 @@ prefecture at screening time, and loading phonenumbers' whole geocoder for that 
 appliance megabytes; this table is 30 KB. It comes from the geocoder of the installed phonenumbers
 (its English names end in ", <Prefecture>"); a prefix whose entry names no prefecture inherits it
 from its longest shorter prefix, else from the prefixes that share all but its last digit when they
-agree. `tests/test_police_directory.py` checks the file still matches the installed phonenumbers.
+agree. The geocoder's English names put a few areas in a namesake's prefecture; CORRECTIONS puts
+them back. `tests/test_police_directory.py` checks the file still matches the installed phonenumbers.
 
 Usage: .venv/bin/python scripts/gen_jp_areas.py > callerid/data/jp_areas.csv
 """
@@ -21,6 +22,18 @@ import sys
 import phonenumbers.geodata as geodata
 
 from callerid.screen.areas import PREFECTURES_EN
+
+#: Areas the geocoder's English names place in a namesake's prefecture: its Japanese names (今市,
+#: 新宮, 神岡, 木江) and every neighbouring prefix agree on the prefecture here, and the police
+#: directory's sourced rows confirm two (今市警察署 0288-23-0110 at 日光市今市 on the Tochigi police
+#: site; 新宮警察署 0735-21-0110 in the Wakayama papers).
+CORRECTIONS = {
+    "0288": "Tochigi",  # 今市 (Imaichi), given as "Imabari, Ehime"
+    # 新宮 (Shingu, Wakayama), given as "Shingu, Fukuoka"
+    "07352": "Wakayama", "07353": "Wakayama", "07354": "Wakayama", "07355": "Wakayama",
+    "0578": "Gifu",  # 神岡 (Hida), given as Akita
+    "08466": "Hiroshima", "08467": "Hiroshima",  # 木江 (Osakikamijima), given as Tokushima
+}
 
 
 def geocoder_entries() -> dict[str, dict[str, str]]:
@@ -58,7 +71,8 @@ def rows() -> list[tuple[str, str, str]]:
             pref = siblings.pop() if len(siblings) == 1 else None
         if pref is not None:
             resolved[key] = pref
-    return [("0" + key[2:], pref, entries[key].get("ja", "")) for key, pref in sorted(resolved.items())]
+    table = [("0" + key[2:], pref, entries[key].get("ja", "")) for key, pref in sorted(resolved.items())]
+    return [(prefix, CORRECTIONS.get(prefix, pref), area) for prefix, pref, area in table]
 
 
 def main() -> None:

@@ -92,11 +92,15 @@ def test_the_pattern_rules_are_what_the_rows_show() -> None:
     osaka = [e for e in entries if e.kind == "station" and e.prefecture_en == "Osaka"]
     assert len(osaka) >= 3 and all(e.number.endswith("1234") for e in osaka)
     consultation = [e for e in entries if e.kind == "consultation"]
-    assert len(consultation) >= 10 and all(e.number.endswith("9110") for e in consultation)
+    ending_9110 = [e for e in consultation if e.number.endswith("9110")]
+    assert len(consultation) >= 10 and len(ending_9110) >= 0.8 * len(consultation)  # a habit, not a law
     for pattern in patterns.values():
         assert pattern.source.startswith("police_jp.csv: ")
     assert f"{len(osaka)} of {len(osaka)} sourced Osaka stations" in patterns["Osaka", "1234"].source
-    assert f"{len(consultation)} of {len(consultation)} consultation rows" in patterns["*", "9110"].source
+    source = patterns["*", "9110"].source
+    assert f"{len(ending_9110)} of {len(consultation)} consultation rows" in source
+    for other in (e for e in consultation if e not in ending_9110):  # the exceptions are named
+        assert other.display in source, other
 
 
 def test_the_station_counts_cover_every_prefecture_once() -> None:

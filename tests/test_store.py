@@ -24,6 +24,7 @@ from store_records import HOSTILE, make_record, ordinary
 
 from callerid.model import CallerID, CallRecord, ListEntry, Reason, Verdict
 from callerid.store import SCHEMA_VERSION, CallCounts, Store, StoreError
+from callerid.store.database import PAGE_CACHE_KIB
 
 TESTS = Path(__file__).parent
 
@@ -48,6 +49,20 @@ def test_file_is_sqlite_in_wal_mode_with_full_sync_and_current_version(store: St
     raw.close()
     assert store._conn().execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL: fsync on commit
     assert store.info()["schema_version"] == SCHEMA_VERSION
+
+
+def test_every_threads_page_cache_is_bounded(store: Store) -> None:
+    """Each thread has its own connection; SQLite's 2 MB default cache each grew RSS for 3,000 calls."""
+    seen: list[int] = []
+
+    def look() -> None:
+        seen.append(store._conn().execute("PRAGMA cache_size").fetchone()[0])
+
+    worker = threading.Thread(target=look)
+    worker.start()
+    worker.join()
+    look()
+    assert seen == [-PAGE_CACHE_KIB, -PAGE_CACHE_KIB] and PAGE_CACHE_KIB <= 512
 
 
 def test_every_field_round_trips(store: Store) -> None:

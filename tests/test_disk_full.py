@@ -173,3 +173,58 @@ def test_sigterm_on_a_full_disk_loses_no_held_call(tmp_path: Path) -> None:
             if "not written" in line and "{" in line:
                 kept.add(json.loads(line[line.index("{"):])["number"])
         assert kept >= set(numbers), f"lost at SIGTERM: {sorted(set(numbers) - kept)}\n{err[-2000:]}"
+
+
+def _run_appliance(config: Path, port: str, db: Path, env: dict[str, str]) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "callerid", "run", "--config", str(config), "--port", port,
+         "--db", str(db), "--no-web"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env,
+    )
+
+
+def _logged_numbers(db: Path) -> set[str]:
+    with contextlib.suppress(Exception), Store(db) as store:
+        return {r.caller.number for r in store.calls(limit=None) if r.caller.number}
+    return set()
+
+
+def test_a_kill_on_a_full_disk_loses_no_held_call(tmp_path: Path) -> None:
+    """Held calls are kept in the runtime directory (tmpfs, off the full disk); after a kill -9
+    the next start writes them to the log."""
+    run_dir = tmp_path / "run"  # what systemd's RuntimeDirectory= gives the unit
+    env = {**os.environ, "RUNTIME_DIRECTORY": str(run_dir)}
+    with small_disk(tmp_path / "disk") as disk, SimulatedModem("conexant", time_scale=SCALE) as sim:
+        config = tmp_path / "config.toml"
+        config.write_text(CONFIG)
+        db = disk / "calls.db"
+        first = _run_appliance(config, sim.port, db, env)
+        try:
+            assert sim.wait_for_command("AT+VCID=1", 20)
+            time.sleep(0.3)
+            ballast = fill(disk, leave=0)
+            (disk / "calls.db-reserve").unlink(missing_ok=True)
+            fill(disk, leave=0)
+            numbers = [f"0312{i:06d}" for i in range(5)]
+            for number in numbers:
+                sim.play_call(SimCall(CallerID("text", number=number), rings=1)).wait(5)
+                time.sleep(0.3)
+            deadline = time.monotonic() + 10
+            while time.monotonic() < deadline and len(list(run_dir.glob("held-*/*.json"))) < len(numbers):
+                time.sleep(0.1)
+            assert len(list(run_dir.glob("held-*/*.json"))) == len(numbers)
+            assert not _logged_numbers(db) & set(numbers)  # nothing of them reached the full disk
+        finally:
+            first.kill()
+            first.communicate(timeout=20)
+        ballast.unlink()  # space comes back while the appliance is down
+        second = _run_appliance(config, sim.port, db, env)
+        try:
+            deadline = time.monotonic() + 20
+            while time.monotonic() < deadline and not set(numbers) <= _logged_numbers(db):
+                time.sleep(0.2)
+        finally:
+            second.send_signal(signal.SIGTERM)
+            _, err = second.communicate(timeout=20)
+        assert set(numbers) <= _logged_numbers(db), f"lost to the kill: {set(numbers) - _logged_numbers(db)}"
+        assert "Traceback" not in err and not list(run_dir.glob("held-*/*.json")), err[-2000:]

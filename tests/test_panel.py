@@ -11,7 +11,7 @@ from gpiozero import LED
 from gpiozero.pins.mock import MockFactory
 
 from callerid.alert import AlertSink
-from callerid.alert.mock_pins import HISTORY, BoundedMockPin
+from callerid.alert.mock_pins import HISTORY, bounded_mock_pin
 from callerid.alert.panel import PATTERNS, PanelAlerts, choose_pin_factory
 from callerid.model import VERDICT_CODES, Action, CallRecord
 
@@ -351,7 +351,7 @@ def test_off_the_pi_the_default_factory_is_mock(monkeypatch: pytest.MonkeyPatch)
     factory = choose_pin_factory()
     assert isinstance(factory, MockFactory)
     assert Device.pin_factory is factory
-    assert factory.pin_class is BoundedMockPin  # the appliance's mock pins do not grow without end
+    assert factory.pin_class is bounded_mock_pin()  # the appliance's mock pins do not grow without end
 
 
 @pytest.mark.parametrize("env", [{}, {"GPIOZERO_PIN_FACTORY": "mock"}])

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from callerid.alert import NOTHING_STARTED
+from callerid.alert.mock_pins import appliance_mock_factory
 from callerid.model import Action, CallRecord, VerdictCode
 from callerid.terminal import clip, printable
 
@@ -111,8 +112,6 @@ def choose_pin_factory(explicit: Any = None) -> Any:
     if Device.pin_factory is not None:
         return Device.pin_factory
     if os.environ.get("GPIOZERO_PIN_FACTORY") == "mock" and not os.environ.get("GPIOZERO_MOCK_PIN_CLASS"):
-        from callerid.alert.mock_pins import appliance_mock_factory
-
         Device.pin_factory = appliance_mock_factory()  # mock pins asked for: ones that do not leak
         return Device.pin_factory
     if os.environ.get("GPIOZERO_PIN_FACTORY"):
@@ -123,8 +122,6 @@ def choose_pin_factory(explicit: Any = None) -> Any:
             warnings.simplefilter("ignore")  # PinFactoryFallback chatter off the Pi
             Device.ensure_pin_factory()
     except Exception as exc:  # BadPinFactory: not a Pi (or no GPIO library installed)
-        from callerid.alert.mock_pins import appliance_mock_factory
-
         Device.pin_factory = appliance_mock_factory()
         log.info("no GPIO pins here (%s): the LED panel runs on gpiozero's mock pins", exc)
     return Device.pin_factory

@@ -29,6 +29,8 @@ from callerid.alert.panel import PanelAlerts
 from callerid.alert.speech import SpeechAlerts
 from callerid.alert.warnings import CALLER_WARNINGS
 from callerid.appliance.loop import Appliance, ApplianceHooks, CallListener
+from callerid.appliance.spool import HeldSpool
+from callerid.appliance.spool import default_folder as spool_folder
 from callerid.config import Config, screen_config
 from callerid.fleet.wiring import attach_fleet
 from callerid.health.watch import HealthWatch, thresholds
@@ -162,6 +164,7 @@ def build_runtime(
         watchdog=watchdog,
         watchdog_interval=interval,
         hooks=_watched(hooks, health),
+        spool=HeldSpool(spool_folder(store.path)),
     )
     if config.speech.enabled if speech is None else speech:
         speaker = _optional("speaker", lambda: _speaker(config, health))

@@ -1,7 +1,8 @@
 """Calls the disk refused (full, read-only): held in memory, retried, never silently dropped.
 
-A mixin of `Appliance` (it uses the appliance's store, its `_logged` and its held list), kept apart
-so that the loop file reads as the call path.
+A mixin of `Appliance` (it uses the appliance's store, its `_logged`, its held list and its spool),
+kept apart so that the loop file reads as the call path. Each held call is also kept in the spool
+(spool.py, a RAM folder off the full disk) so that a kill or a restart does not lose it.
 """
 
 from __future__ import annotations
@@ -37,6 +38,9 @@ class HeldCalls:
             call_id = self._store.add_call(record)
         except Exception as exc:  # one line: the store's message says why (full, read-only...)
             self._unsaved.append(Unsaved(record, requested))
+            self._spool.put(record, requested)
+            for dropped in self._unsaved[:-MAX_UNSAVED]:
+                self._spool.drop(dropped.record.key)
             del self._unsaved[:-MAX_UNSAVED]
             log.error("could not write the call from %s to the log (%s); holding %d call(s) in memory, "
                       "retrying every %g s", record.caller.number or "an unknown number", exc,
@@ -53,6 +57,7 @@ class HeldCalls:
                 log.debug("the call log still refuses writes: %s", exc)
                 return
             del self._unsaved[0]
+            self._spool.drop(waiting.record.key)
             log.info("wrote a call that had waited in memory to the log")
             record = self._logged(replace(waiting.record, id=call_id), waiting.requested)
             if record.key in self._awaiting_hang_up:
@@ -61,12 +66,28 @@ class HeldCalls:
             if call is not None and call.record is not None and call.record.key == record.key:
                 call.record = record
 
+    def _recover_spooled(self) -> None:
+        """Calls a previous run held and could not write (killed while the disk was full): write
+        them now, or hold them again while the disk still refuses."""
+        for record, requested in self._spool.load():
+            log.warning("a call held by the previous run (%s at %s) is written to the log now",
+                        record.caller.number or "no number", record.received_at)
+            try:
+                call_id = self._store.add_call(record)
+            except Exception as exc:
+                self._unsaved.append(Unsaved(record, requested))
+                log.error("the log still refuses the held call (%s); holding it", exc)
+                continue
+            self._spool.drop(record.key)
+            self._logged(replace(record, id=call_id), requested)
+
     def _keep_unsaved_at_exit(self) -> None:
         """Stopping with calls the disk refused: one last try, then each one goes to the journal as
-        a `log --json` line (kept outside the full disk) so that nothing is silently dropped."""
+        a `log --json` line (kept outside the full disk) so that nothing is silently dropped; the
+        spool keeps them too, for the next start to write."""
         if self._unsaved:
             self._retry_unsaved()
         for waiting in self._unsaved:
-            log.error("call not written to the log (the disk refused it), kept here: %s",
-                      json.dumps(waiting.record.to_json(), ensure_ascii=False))
+            log.error("call not written to the log (the disk refused it), kept here and in %s: %s",
+                      self._spool.folder, json.dumps(waiting.record.to_json(), ensure_ascii=False))
         self._unsaved.clear()

@@ -29,6 +29,7 @@ from callerid.appliance.call import Call
 from callerid.appliance.held import UNSAVED_RETRY_SECONDS, HeldCalls, Unsaved
 from callerid.appliance.household import BUTTON_LABEL, Household
 from callerid.appliance.plan import plan_actions
+from callerid.appliance.spool import HeldSpool
 from callerid.model import Action, CallerID, CallRecord, ListKind, ModemState
 from callerid.modem import events as ev
 from callerid.policy import Policy
@@ -102,8 +103,10 @@ class Appliance(HeldCalls):
         watchdog: Callable[[], None] | None = None,
         watchdog_interval: float | None = None,
         hooks: ApplianceHooks | None = None,
+        spool: HeldSpool | None = None,
     ) -> None:
         self._store = store
+        self._spool = spool or HeldSpool(None)
         self._base_screen_config = screen_config
         self._screen_config = screen_config
         self._household_police: tuple[PoliceEntry, ...] = ()
@@ -173,6 +176,7 @@ class Appliance(HeldCalls):
 
     def run(self) -> None:
         """Process events until `stop()`; the only thread that screens, logs and acts."""
+        self._recover_spooled()
         while not self._stopping.is_set():
             tick = min(self._tick, UNSAVED_RETRY_SECONDS) if self._unsaved else self._tick
             try:
@@ -325,6 +329,7 @@ class Appliance(HeldCalls):
         for waiting in self._unsaved:  # not on disk yet: it will be written with the truth
             if waiting.record.key == key:
                 waiting.record = replace(waiting.record, actions=actions, hang_up_done=done)
+                self._spool.put(waiting.record, waiting.requested)
                 return
         if record.id is not None:
             logged = record

@@ -45,7 +45,7 @@ def test_packaged_directory_keeps_every_row_and_its_source() -> None:
     rows = list(csv.DictReader(io.StringIO(PACKAGED.read_text(encoding="utf-8"))))
     assert list(rows[0]) == list(COLUMNS)
     directory = default_directory()
-    assert len(directory) == len(rows) == 155
+    assert len(directory) == len(rows) == 170
     assert all(e.source for e in directory.entries)
     tokyo = directory.lookup("0335814321")
     assert tokyo is not None and tokyo.name_ja == "警視庁" and tokyo.confidence == "corroborated"

@@ -162,6 +162,11 @@ if [ "${WATCHDOG_TEST:-1}" = 1 ]; then
     *) echo "image-test: the watchdog did not kill the hung loop"; exit 1 ;;
   esac
 fi
+# The probe goes on after its first line (the clock check logs in over HTTP): wait for its end.
+for _ in $(seq 1 300); do
+  grep -aq 'image-test-probe: done' "$console" && break
+  sleep 1
+done
 echo "image-test: what the probe saw right after READY=1:"
 grep -ao 'image-test-probe: .*' "$console" | tr -d '\r'
 

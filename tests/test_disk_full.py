@@ -144,11 +144,7 @@ def test_sigterm_on_a_full_disk_loses_no_held_call(tmp_path: Path) -> None:
         config = tmp_path / "config.toml"
         config.write_text(CONFIG)
         db = disk / "calls.db"
-        process = subprocess.Popen(
-            [sys.executable, "-m", "callerid", "run", "--config", str(config), "--port", sim.port,
-             "--db", str(db), "--no-web"],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        )
+        process = _run_appliance(config, sim.port, db, dict(os.environ))
         try:
             deadline = time.monotonic() + 20
             while time.monotonic() < deadline and not sim.wait_for_command("AT+VCID=1", 0.1):
@@ -166,9 +162,7 @@ def test_sigterm_on_a_full_disk_loses_no_held_call(tmp_path: Path) -> None:
             process.send_signal(signal.SIGTERM)
             _, err = process.communicate(timeout=20)
         assert "Traceback" not in err, err[-2000:]
-        kept: set[str] = set()
-        with contextlib.suppress(Exception), Store(db) as store:
-            kept |= {r.caller.number for r in store.calls(limit=None)}
+        kept = _logged_numbers(db)
         for line in err.splitlines():  # the journal holds what the full disk could not
             if "not written" in line and "{" in line:
                 kept.add(json.loads(line[line.index("{"):])["number"])

@@ -67,19 +67,13 @@ class HeldCalls:
                 call.record = record
 
     def _recover_spooled(self) -> None:
-        """Calls a previous run held and could not write (killed while the disk was full): write
-        them now, or hold them again while the disk still refuses."""
-        for record, requested in self._spool.load():
-            log.warning("a call held by the previous run (%s at %s) is written to the log now",
-                        record.caller.number or "no number", record.received_at)
-            try:
-                call_id = self._store.add_call(record)
-            except Exception as exc:
-                self._unsaved.append(Unsaved(record, requested))
-                log.error("the log still refuses the held call (%s); holding it", exc)
-                continue
-            self._spool.drop(record.key)
-            self._logged(replace(record, id=call_id), requested)
+        """Calls a previous run held and could not write (killed while the disk was full): held
+        again, ahead of any new call, and written now if the disk takes them."""
+        spooled = [Unsaved(record, requested) for record, requested in self._spool.load()]
+        if spooled:
+            log.warning("%d call(s) held by the previous run are written to the log now", len(spooled))
+            self._unsaved[:0] = spooled
+            self._retry_unsaved()
 
     def _keep_unsaved_at_exit(self) -> None:
         """Stopping with calls the disk refused: one last try, then each one goes to the journal as

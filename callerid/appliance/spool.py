@@ -77,7 +77,7 @@ class HeldSpool:
         if self.folder is None or not self.folder.is_dir():
             return []
         found: list[tuple[CallRecord, frozenset[Action]]] = []
-        for path in sorted(self.folder.glob("*.json")):
+        for path in self.folder.glob("*.json"):
             try:
                 body = json.loads(path.read_text(encoding="utf-8"))
                 row = dict(body["row"], raw=bytes.fromhex(body["row"]["raw"]), id=0)

@@ -89,13 +89,13 @@ class CallLog(Database):
             row = conn.execute("SELECT action FROM calls WHERE id = ?", (key,)).fetchone()
             if row is None:
                 return False
-            flagged = int(is_flagged(row["action"], actions))
-            if hang_up_done is None:
-                conn.execute("UPDATE calls SET actions = ?, flagged = ? WHERE id = ?",
-                             (dumps(list(actions)), flagged, key))
-            else:
-                conn.execute("UPDATE calls SET actions = ?, flagged = ?, hang_up_done = ? WHERE id = ?",
-                             (dumps(list(actions)), flagged, int(bool(hang_up_done)), key))
+            # hang_up_done None leaves the column as it was (COALESCE keeps the stored value).
+            conn.execute(
+                "UPDATE calls SET actions = ?, flagged = ?, hang_up_done = COALESCE(?, hang_up_done) "
+                "WHERE id = ?",
+                (dumps(list(actions)), int(is_flagged(row["action"], actions)),
+                 None if hang_up_done is None else int(bool(hang_up_done)), key),
+            )
             return True
 
     @guarded

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import threading
+import time
 import wave
 from pathlib import Path
 
@@ -238,10 +240,53 @@ def test_link_hands_bytes_after_connect_to_the_raw_sink_and_text_after_dle_etx_b
     link._pending = "AT+VRX"
     link._raw_after_connect = sink
     link._receive(b"\r\nCONNECT\r\n\x80\x10\x10\x81\x10\x03\r\nOK\r\nRING\r\n", 0.0)
+    assert link.finish_raw("+VRX end", 0.0).result == "OK"  # the OK after DLE ETX, already here
     port.close()
-    assert link._result == "OK"
     assert b"".join(raw) == b"\x80\x10\x81"
     assert [line for line in listener.lines if line] == ["RING"]
+
+
+class _ScriptedPort(_Port):
+    """Answers each command it is sent with scripted bytes, some of them after a delay."""
+
+    def __init__(self, script: dict[bytes, list[tuple[float, bytes]]]) -> None:
+        super().__init__()
+        self.script = script
+
+    def write(self, data: bytes) -> None:
+        for delay, answer in self.script.get(data, []):
+            threading.Timer(delay, os.write, (self.w, answer)).start()
+
+
+@pytest.mark.parametrize("ok_delay", [0.0, 0.05])
+def test_the_ok_after_dle_etx_is_never_taken_for_the_next_commands_answer(ok_delay: float) -> None:
+    # A modem sends DLE ETX and its OK as two writes; under load they arrive in two reads. The OK
+    # used to be dropped as "late" when it came with the data, or taken as the answer to +VTX.
+    listener = LineRecorder()
+    port = _ScriptedPort({
+        b"AT+VRX\r": [(0.0, b"\r\nCONNECT\r\n\x80\x81\x10\x03"), (ok_delay, b"\r\nOK\r\n")],
+        b"AT+VTX\r": [(0.0, b"\r\nCONNECT\r\n")],
+    })
+    link = ModemLink(port, listener, name="test")
+    unshield = Unshielder()
+    ended = threading.Event()
+
+    def sink(data: bytes) -> int | None:
+        result = unshield.feed(data)
+        if result.end is not None:
+            ended.set()
+        return result.end
+
+    try:
+        assert link.command("+VRX", 1.0, connect_sink=sink).result == "CONNECT"
+        while not ended.is_set():
+            link.pump(1.0)
+        assert link.finish_raw("+VRX end", 1.0).result == "OK"
+        assert link.command("+VTX", 1.0).result == "CONNECT"
+    finally:
+        time.sleep(0.1)
+        port.close()
+    assert [line for line in listener.lines if line] == []
 
 
 def test_link_caps_a_line_that_never_ends() -> None:

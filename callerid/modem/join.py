@@ -271,11 +271,9 @@ def _receive(
                 link.pump(stop_by - clock())
     finally:
         link.set_raw_sink(None)
-    if not heard.ended:  # no DLE ETX: wait for the result code that ends receiving anyway
-        final = link.await_result("+VRX end", timeout)
-        if not final.ok:
-            log.warning("%s: end of recording answered %s", link.name, final.result)
-    # (after DLE ETX the modem's OK came in the same read and was taken as a late result code)
+    final = link.finish_raw("+VRX end", timeout)
+    if not final.ok:
+        log.warning("%s: end of recording answered %s", link.name, final.result)
     return heard
 
 

@@ -89,6 +89,10 @@ class ModemLink:
         self._pending: str | None = None
         self._result: str | None = None
         self._body: list[str] = []
+        # After the modem's DLE ETX its result code (OK) follows, in the same read or a later one;
+        # it belongs to the data that ended, never to the next command (see finish_raw).
+        self._end_code_due = False
+        self._end_code: str | None = None
         self.verbose = False  # numeric result codes are accepted until V1 answered OK
 
     # ---- writing --------------------------------------------------------------------------
@@ -125,6 +129,24 @@ class ModemLink:
         finally:
             self._pending = None
             self._raw_after_connect = None
+
+    def finish_raw(self, cmd: str, timeout: float) -> Response:
+        """The result code that ends a raw-data session, however the reads split it.
+
+        When the modem ended the data with DLE ETX, its OK may already have arrived in the same
+        read or may still be on the way; either way it is taken here, so the next command cannot
+        mistake it for its own answer. Without DLE ETX this is `await_result`.
+        """
+        self._raw_sink = None
+        if not self._end_code_due and self._end_code is None:
+            return self.await_result(cmd, timeout)
+        deadline = self._clock() + timeout
+        try:
+            while self._end_code is None and (remaining := deadline - self._clock()) > 0:
+                self.pump(remaining)
+            return Response(cmd, self._end_code or TIMEOUT)
+        finally:
+            self._end_code_due, self._end_code = False, None
 
     def wait(self, seconds: float) -> None:
         """Keep reading (and running timers) for `seconds`; returns early only to raise Stopping."""
@@ -169,6 +191,7 @@ class ModemLink:
                 if end is None:
                     return
                 self._raw_sink = None
+                self._end_code_due, self._end_code = True, None
                 data = data[end:]
                 continue
             data = self._split_lines(data, now)
@@ -205,12 +228,13 @@ class ModemLink:
     def _line(self, line: str, now: float) -> bool:
         """Handle one line; True when it switched the link to raw data (CONNECT)."""
         upper = line.upper()
+        if self._end_code_due and (code := self._result_code(upper)) is not None:
+            self._end_code_due, self._end_code = False, code
+            return False
         if self._pending is not None:
             if self._pending and upper == self._pending:
                 return False  # our own command, echoed
-            code = upper if upper in RESULT_CODES else None
-            if code is None and not self.verbose:
-                code = NUMERIC_CODES.get(upper)
+            code = self._result_code(upper)
             if code is not None:
                 self._result = code
                 if code == "CONNECT" and self._raw_after_connect is not None:
@@ -223,6 +247,12 @@ class ModemLink:
             return False  # a late or unsolicited result code: not caller ID
         self._listener.on_line(line, now)
         return False
+
+    def _result_code(self, upper: str) -> str | None:
+        code = upper if upper in RESULT_CODES else None
+        if code is None and not self.verbose:
+            code = NUMERIC_CODES.get(upper)
+        return code
 
     def take_partial(self) -> str:
         """The text of an unterminated last line (so a vanished port loses nothing)."""

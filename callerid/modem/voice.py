@@ -99,7 +99,7 @@ def play(
         link.write(dle.END_OF_DATA)
     # the modem answers OK once its buffer has played out
     remaining = max(0.0, start + sent / rate - clock())
-    ended = link.await_result("+VTX end", remaining + timeout)
+    ended = link.finish_raw("+VTX end", remaining + timeout)
     if not ended.ok:
         log.warning("%s: end of playback answered %s", link.name, ended.result)
     result.samples_sent = sent
@@ -143,8 +143,7 @@ def receive(
         stop_by = clock() + timeout
         while not ended and clock() < stop_by:
             link.pump(stop_by - clock())
-    link.set_raw_sink(None)
-    final = link.await_result("+VRX end", timeout)
+    final = link.finish_raw("+VRX end", timeout)
     if not final.ok:
         log.warning("%s: end of recording answered %s", link.name, final.result)
     return bytes(samples), [dle.event_name(c) for c in codes if c != dle.ETX]

@@ -4,9 +4,11 @@ The appliance runs as its own process (the real `build_runtime`: store, screenin
 gpiozero's mock pins, website in-process; no speaker, whose player process would dominate) against
 the simulated modem in this process. Time is compressed 50 times (`SCALE`): a 6 s ring period is
 120 ms, the ring gap 140 ms, the hang-up hold 20 ms. Calls are paced, never flooded: the next call
-starts only once the last one is in the log and any hang-up is back on-hook, so the modem is never
-starved and no request goes stale. One call in four is a fake-police number that is blocked (a
-hang-up), one in four a Japanese police number (warned), the rest ordinary; every number is new.
+starts only once the last one is in the log, over on the line, and any hang-up is back on-hook, so
+the modem is never starved and no request goes stale. One call in four is a foreign 0110 lookalike
+(blocked: a hang-up), one in four a Tokyo 03-XXXX-0110 number (warned as the police pattern; about
+one in ten starts 03-0, no real Tokyo number, and is blocked as a lookalike), the rest ordinary;
+numbers may repeat, and each call is counted.
 
 Printed: resident memory (VmRSS) every 1,000 calls, and the slope of a least-squares line through
 the samples after the first 1,000 calls (warm-up), in KB per 1,000 calls. 10,000 calls by default;
@@ -16,6 +18,7 @@ the samples after the first 1,000 calls (warm-up), in KB per 1,000 calls. 10,000
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import random
 import signal
@@ -24,6 +27,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from pathlib import Path
 
 from callerid.appliance import build_runtime
@@ -45,9 +49,15 @@ def run(args: argparse.Namespace) -> int:
 
 
 def soak(tmp: Path, calls: int, *, progress: bool = True) -> list[tuple[int, float]]:
-    """(calls placed, resident MB) at the start and every SAMPLE_EVERY calls. A call not in the
-    log within 10 s is counted and printed (the run goes on: the memory figure still matters)."""
-    unlogged = 0
+    """(calls placed, resident MB) at the start and every SAMPLE_EVERY calls.
+
+    Each call is looked for by its number (counted, as numbers can repeat), and the next starts only
+    when this one is over on the simulated line: a call logged late (the appliance stalled) cannot
+    make a later one look logged, and two calls never overlap on the line. A call not in the log
+    within 10 s is printed, and the run goes on (the memory figure still matters); at the end the
+    calls that never reached the log are listed.
+    """
+    late: list[int] = []
     db = tmp / "soak.db"
     rng = random.Random(11)
     samples: list[tuple[int, float]] = []
@@ -63,28 +73,35 @@ def soak(tmp: Path, calls: int, *, progress: bool = True) -> list[tuple[int, flo
                     or child.poll() is not None:
                 raise RuntimeError(f"the appliance did not start: {appliance_log.read_text()[-500:]}")
             sim.wait_for(lambda s: s.caller_id_mode is not None, timeout=10)
-            reader = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+            watch = LogWatch(db)
             samples.append((0, rss_mb(child.pid)))
             began = time.monotonic()
+            placed: Counter[str] = Counter()
             for i in range(1, calls + 1):
                 hangups = len(sim.hangups)
                 number = _number(rng, i)
-                call = SimCall(CallerID("text", number=number), rings=1, ring_period=2.0, cid_delay=0.5)
-                sim.play_call(call)
-                if not _wait(lambda n=i - unlogged: _rows(reader) >= n, 10):
-                    unlogged += 1
+                placed[number] += 1
+                call = sim.play_call(
+                    SimCall(CallerID("text", number=number), rings=1, ring_period=2.0, cid_delay=0.5))
+                if not _wait(lambda n=number, k=placed[number]: watch.logged(n, k), 10):
+                    late.append(i)
                     print(f"  call {i} ({number}) was not logged within 10 s; the appliance's last words:\n"
                           f"{_tail(appliance_log)}", flush=True)
-                if number.startswith("+"):
+                call.done.wait(10)
+                if watch.blocked(number):  # the line is ours until the hang-up is over
                     sim.wait_for(lambda s, n=hangups: _back_on_hook(s, n), timeout=5)
                 if i % SAMPLE_EVERY == 0:
                     samples.append((i, rss_mb(child.pid)))
                     if progress:
                         rate = i / (time.monotonic() - began)
                         print(f"  {i:7d} calls  {samples[-1][1]:6.2f} MB  ({rate:.0f} calls/s)", flush=True)
-            reader.close()
-            print(f"  {calls - unlogged} of {calls} calls logged within 10 s; "
-                  f"{_rows_at(db) - (calls - unlogged)} extra rows", flush=True)
+            _wait(lambda: all(watch.logged(n, k) for n, k in placed.items()), 10)
+            missing = {n: k - min(k, watch.count(n)) for n, k in placed.items() if not watch.logged(n, k)}
+            watch.close()
+            lost = sum(missing.values())
+            print(f"  {calls - lost} of {calls} calls logged ({len(late)} later than 10 s); "
+                  f"{_rows_at(db) - (calls - lost)} extra rows; never logged: "
+                  f"{', '.join(f'{n} x{k}' for n, k in missing.items()) or 'none'}", flush=True)
         finally:
             child.send_signal(signal.SIGTERM)
             try:
@@ -138,6 +155,37 @@ def _tail(path: Path, lines: int = 8) -> str:
     return "\n".join("    " + line for line in path.read_text(errors="replace").splitlines()[-lines:])
 
 
+class LogWatch:
+    """How often each number is in the log so far, and whether it was last blocked; read
+    incrementally (rows after the last id seen). Numbers can repeat (a random police-pattern
+    number), so "the n-th call from this number is logged" is what is asked."""
+
+    def __init__(self, db: Path) -> None:
+        self._reader = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+        self._last_id = 0
+        self._count: Counter[str] = Counter()
+        self._blocked: dict[str, bool] = {}
+
+    def logged(self, number: str, times: int = 1) -> bool:
+        if self._count[number] < times:
+            for row_id, logged, actions in self._reader.execute(
+                    "SELECT id, number, actions FROM calls WHERE id > ? ORDER BY id", (self._last_id,)):
+                self._last_id = row_id
+                self._count[logged] += 1
+                self._blocked[logged] = '"block"' in actions
+        return self._count[number] >= times
+
+    def count(self, number: str) -> int:
+        return self._count[number]
+
+    def blocked(self, number: str) -> bool:
+        """Whether the appliance hung up on its last call (the policy decides, not the number's shape)."""
+        return self._blocked.get(number, False)
+
+    def close(self) -> None:
+        self._reader.close()
+
+
 def _rows(reader: sqlite3.Connection) -> int:
     return int(reader.execute("SELECT count(*) FROM calls").fetchone()[0])
 
@@ -161,6 +209,10 @@ def _child(port: str, db: str, folder: str, scale: str = str(SCALE), web: str = 
     appliance of tests/test_chaos.py)."""
     time_scale = float(scale)
     os.environ.setdefault("GPIOZERO_PIN_FACTORY", "mock")
+    # What `callerid run` would tell the journal, so a missing call's "last words" say something.
+    logging.basicConfig(level=logging.INFO, stream=sys.stderr,
+                        format="%(asctime)s.%(msecs)03d %(name)s %(levelname)s: %(message)s",
+                        datefmt="%H:%M:%S")
     config = Config(
         modem=ModemConfig(quiet_seconds=0.03, number_display="off"),
         speech=SpeechConfig(enabled=False, cache_dir=os.path.join(folder, "speech")),

@@ -17,7 +17,7 @@ import pytest
 
 from callerid.model import CallerID
 from callerid.modem.events import CallEnded, CallerIDReceived
-from callerid.modem.join import JoinResult, JoinSettings
+from callerid.modem.join import JoinResult, JoinSettings, PickupWatch
 from callerid.modem.sim import SimCall, SimulatedModem
 from callerid.wavfile import write_wav
 from tests.modem_helpers import EventLog, ready_driver
@@ -155,3 +155,27 @@ def test_a_refused_voice_mode_leaves_the_line_and_caller_id_comes_back(tmp_path:
             assert not sim.audio_sessions
     finally:
         sim.stop()
+
+
+def test_the_pickup_watch_joins_when_a_ring_is_overdue_measured_from_the_calls_own_rings() -> None:
+    watch = PickupWatch(ring_gap=7.0)
+    watch.arm("announce.wav")
+    for at in (0.0, 3.0, 6.0):  # Japan: a ring every 3 s
+        watch.ring(at)
+    deadline = watch.deadline()
+    assert deadline is not None and 6.0 + 3.0 < deadline < 6.0 + 7.0
+    assert watch.take(deadline - 0.01) is None
+    assert watch.take(deadline) == "announce.wav"
+    assert watch.take(deadline + 0.1) is None  # once
+
+
+@pytest.mark.parametrize("late_by", [7.0, 10.0, 600.0])
+def test_a_pickup_noticed_only_after_the_ring_gap_is_not_joined(late_by: float) -> None:
+    # The appliance was frozen (SIGSTOP, a stalled SD card): when it wakes, the call is over and
+    # the line may already ring for the next caller; a join then answered that new call.
+    watch = PickupWatch(ring_gap=7.0)
+    watch.arm("announce.wav")
+    watch.ring(0.0)
+    watch.ring(3.0)
+    assert watch.take(3.0 + late_by) is None
+    assert watch.armed is None  # disarmed: a later ring of a new call cannot join with it

@@ -337,12 +337,18 @@ class PickupWatch:
         return self.rings[-1] + min(overdue, 0.9 * self.ring_gap)
 
     def take(self, now: float) -> str | None:
-        """The announcement to join with, once the next ring is overdue (then disarmed)."""
+        """The announcement to join with, once the next ring is overdue (then disarmed).
+
+        None, and disarmed, when `now` is a whole ring gap after the last ring: the call is over
+        by then, and a join would seize whatever is on the line now, perhaps the next call's
+        ringing (it happened after the appliance was frozen for 10 s: the late join answered a
+        new call and its caller ID was never sent).
+        """
         deadline = self.deadline()
         if deadline is None or now < deadline:
             return None
         armed, self.armed = self.armed, None
-        return armed
+        return armed if now < self.rings[-1] + self.ring_gap else None
 
     def reset(self) -> None:
         self.armed = None

@@ -38,6 +38,7 @@ from callerid.modem.sim import SimCall, SimulatedModem
 
 SCALE = 0.02
 SAMPLE_EVERY = 1000
+LATE_SECONDS = 60  # how long a call not logged within 10 s is still waited for
 
 
 def run(args: argparse.Namespace) -> int:
@@ -54,8 +55,8 @@ def soak(tmp: Path, calls: int, *, progress: bool = True) -> list[tuple[int, flo
     Each call is looked for by its number (counted, as numbers can repeat), and the next starts only
     when this one is over on the simulated line: a call logged late (the appliance stalled) cannot
     make a later one look logged, and two calls never overlap on the line. A call not in the log
-    within 10 s is printed, and the run goes on (the memory figure still matters); at the end the
-    calls that never reached the log are listed.
+    within 10 s is printed and waited for up to LATE_SECONDS more; then the run goes on (the memory
+    figure still matters). At the end the calls that never reached the log are listed.
     """
     late: list[int] = []
     db = tmp / "soak.db"
@@ -87,6 +88,9 @@ def soak(tmp: Path, calls: int, *, progress: bool = True) -> list[tuple[int, flo
                     late.append(i)
                     print(f"  call {i} ({number}) was not logged within 10 s; the appliance's last words:\n"
                           f"{_tail(appliance_log)}", flush=True)
+                    # Still wait for it: whether it is blocked (the line busy with a hang-up) is
+                    # known only once it is logged.
+                    _wait(lambda n=number, k=placed[number]: watch.logged(n, k), LATE_SECONDS)
                 call.done.wait(10)
                 if watch.blocked(number):  # the line is ours until the hang-up is over
                     sim.wait_for(lambda s, n=hangups: _back_on_hook(s, n), timeout=5)

@@ -247,15 +247,19 @@ def test_link_hands_bytes_after_connect_to_the_raw_sink_and_text_after_dle_etx_b
 
 
 class _ScriptedPort(_Port):
-    """Answers each command it is sent with scripted bytes, some of them after a delay."""
+    """Answers each command it is sent with scripted bytes, in order, each after its delay."""
 
     def __init__(self, script: dict[bytes, list[tuple[float, bytes]]]) -> None:
         super().__init__()
         self.script = script
 
     def write(self, data: bytes) -> None:
-        for delay, answer in self.script.get(data, []):
-            threading.Timer(delay, os.write, (self.w, answer)).start()
+        def answer(steps: list[tuple[float, bytes]]) -> None:
+            for delay, text in steps:
+                time.sleep(delay)
+                os.write(self.w, text)
+
+        threading.Thread(target=answer, args=(self.script.get(data, []),), daemon=True).start()
 
 
 @pytest.mark.parametrize("ok_delay", [0.0, 0.05])

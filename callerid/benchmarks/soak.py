@@ -100,11 +100,12 @@ def soak(tmp: Path, calls: int, *, progress: bool = True) -> list[tuple[int, flo
                         rate = i / (time.monotonic() - began)
                         print(f"  {i:7d} calls  {samples[-1][1]:6.2f} MB  ({rate:.0f} calls/s)", flush=True)
             _wait(lambda: all(watch.logged(n, k) for n, k in placed.items()), 10)
-            missing = {n: k - min(k, watch.count(n)) for n, k in placed.items() if not watch.logged(n, k)}
-            watch.close()
+            missing = {n: k - watch.count(n) for n, k in placed.items() if not watch.logged(n, k)}
             lost = sum(missing.values())
+            extra = watch.rows() - (calls - lost)
+            watch.close()
             print(f"  {calls - lost} of {calls} calls logged ({len(late)} later than 10 s); "
-                  f"{_rows_at(db) - (calls - lost)} extra rows; never logged: "
+                  f"{extra} extra rows; never logged: "
                   f"{', '.join(f'{n} x{k}' for n, k in missing.items()) or 'none'}", flush=True)
         finally:
             child.send_signal(signal.SIGTERM)
@@ -167,17 +168,25 @@ class LogWatch:
     def __init__(self, db: Path) -> None:
         self._reader = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
         self._last_id = 0
-        self._count: Counter[str] = Counter()
-        self._blocked: dict[str, bool] = {}
+        self._count: Counter[str | None] = Counter()  # None: a row without a number
+        self._blocked: dict[str | None, bool] = {}
 
     def logged(self, number: str, times: int = 1) -> bool:
         if self._count[number] < times:
-            for row_id, logged, actions in self._reader.execute(
-                    "SELECT id, number, actions FROM calls WHERE id > ? ORDER BY id", (self._last_id,)):
-                self._last_id = row_id
-                self._count[logged] += 1
-                self._blocked[logged] = '"block"' in actions
+            self._read_new_rows()
         return self._count[number] >= times
+
+    def rows(self) -> int:
+        """Every row in the log, numberless ones included."""
+        self._read_new_rows()
+        return sum(self._count.values())
+
+    def _read_new_rows(self) -> None:
+        for row_id, logged, actions in self._reader.execute(
+                "SELECT id, number, actions FROM calls WHERE id > ? ORDER BY id", (self._last_id,)):
+            self._last_id = row_id
+            self._count[logged] += 1
+            self._blocked[logged] = '"block"' in actions
 
     def count(self, number: str) -> int:
         return self._count[number]
@@ -188,15 +197,6 @@ class LogWatch:
 
     def close(self) -> None:
         self._reader.close()
-
-
-def _rows(reader: sqlite3.Connection) -> int:
-    return int(reader.execute("SELECT count(*) FROM calls").fetchone()[0])
-
-
-def _rows_at(db: Path) -> int:
-    with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as reader:
-        return _rows(reader)
 
 
 def _wait(predicate, timeout: float) -> bool:  # noqa: ANN001 - a zero-argument callable
